@@ -22,11 +22,12 @@ pub(crate) struct Data<T> {
     pub(crate) data: T,
 }
 
+// API-gateway errors carry `error_code`/`error_msg` instead of `code`/`msg`.
 #[derive(Deserialize)]
 struct Head {
-    #[serde(default)]
+    #[serde(default, alias = "error_code")]
     code: Option<Value>,
-    #[serde(default, alias = "message")]
+    #[serde(default, alias = "message", alias = "error_msg")]
     msg: Option<Value>,
 }
 
@@ -47,8 +48,9 @@ pub(crate) fn parse_response<T: DeserializeOwned>(status: u16, body: &[u8]) -> R
     })
 }
 
-/// Turns a failed status or a non-zero `code` into an [`Error`].
-pub(crate) fn check_envelope(status: u16, body: &[u8]) -> Result<()> {
+/// Checks a response's status and envelope: `Ok` for a 2xx status with a `code` that
+/// is absent, `0` or `"0"`; otherwise the [`Error`] the response describes.
+pub fn check_envelope(status: u16, body: &[u8]) -> Result<()> {
     let head: Option<Head> = serde_json::from_slice(body).ok();
     let (code, msg) = match head {
         Some(h) => (h.code, h.msg.map(|m| value_to_string(&m))),
