@@ -1,0 +1,9 @@
+//! Integration tests: every route over real HTTP against a running emulator.
+
+mod common;
+mod control;
+mod files;
+mod listing;
+mod session;
+mod signing;
+mod spaces;
