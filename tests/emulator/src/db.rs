@@ -233,7 +233,6 @@ pub(crate) fn files_in(conn: &Connection, container_id: &str) -> ApiResult<Vec<F
 }
 
 /// A completed file with this content, anywhere in the tenant.
-#[allow(dead_code)] // TODO(phase 2): used by the upload flow
 pub(crate) fn file_with_content(
     conn: &Connection,
     sha256: &str,
@@ -304,7 +303,6 @@ pub(crate) fn recycle_file(conn: &Connection, id: &str, now_ms: i64) -> ApiResul
 }
 
 /// Marks an uploaded file as complete (visible).
-#[allow(dead_code)] // TODO(phase 2): used by the upload flow
 pub(crate) fn mark_ready(conn: &Connection, id: &str, sha256: &str, now_ms: i64) -> ApiResult<()> {
     conn.execute(
         "UPDATE files SET ready = 1, sha256 = ?2, edited_ms = ?3 WHERE id = ?1",

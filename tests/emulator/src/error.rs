@@ -112,7 +112,6 @@ impl ApiError {
     }
 
     /// A presigned URL that is expired or forged (HTTP 403).
-    #[allow(dead_code)] // TODO(phase 2): used by the upload flow
     pub(crate) fn forbidden(msg: impl Into<String>) -> Self {
         Self {
             status: StatusCode::FORBIDDEN,

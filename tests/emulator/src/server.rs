@@ -23,7 +23,6 @@ const MAX_API_BODY: usize = 64 * 1024 * 1024;
 pub(crate) struct App {
     db: Mutex<Connection>,
     pub(crate) blob_dir: PathBuf,
-    #[allow(dead_code)] // TODO(phase 2): used by the upload flow
     pub(crate) upload_dir: PathBuf,
     pub(crate) clock: Clock,
     pub(crate) requests: AtomicU64,
@@ -197,7 +196,9 @@ async fn route(app: &Arc<App>, request: Request) -> Response {
     if path.starts_with("/_emulator/upload/") && request.method() == Method::PUT {
         return api::upload::put_part(app, request).await;
     }
-    if path.starts_with("/_emulator/download/") && request.method() == Method::GET {
+    if path.starts_with("/_emulator/download/")
+        && (request.method() == Method::GET || request.method() == Method::HEAD)
+    {
         return api::upload::download(app, request).await;
     }
     if path == "/_emulator/orgid/authorize" && request.method() == Method::GET {

@@ -94,7 +94,6 @@ pub(crate) fn compact(ms: i64) -> String {
 }
 
 /// `20261203T123456Z`, the format of `X-Date` and `X-Amz-Date`.
-#[allow(dead_code)] // TODO(phase 2): used by the upload flow
 pub(crate) fn basic_iso(ms: i64) -> String {
     let p = split(ms);
     format!(

@@ -7,3 +7,4 @@ mod listing;
 mod session;
 mod signing;
 mod spaces;
+mod upload;
