@@ -33,7 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let spaces = client.get_spaces_v2(&user_id, Some(ContainerType::Personal)).await?;
     let space = spaces.first().ok_or("the user has no personal space")?;
     let container = space.container_id.clone();
-    println!("personal space {container}");
+    println!("space         {container} (personal)");
 
     let mut create = CreateDirectory::new(&container, None, "Quick start");
     create.rename_mode = Some(RenameMode::AutoRename);
