@@ -140,30 +140,21 @@ pub fn authorization(credentials: &AppCredentials, input: &SigningInput<'_>) -> 
 
 /// Formats Unix seconds as an `X-Date` value, `YYYYMMDDTHHMMSSZ` in UTC.
 pub fn format_x_date(unix_seconds: u64) -> String {
-    let days = (unix_seconds / 86_400) as i64;
-    let secs = unix_seconds % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-        secs / 3600,
-        (secs % 3600) / 60,
-        secs % 60
-    )
+    let (y, mo, d, h, mi, s) = utc_fields(unix_seconds);
+    format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z")
 }
 
 /// Formats Unix milliseconds as RFC 3339 UTC with milliseconds (`2024-06-03T02:20:24.274Z`).
 pub fn format_rfc3339_millis(unix_millis: u64) -> String {
-    let secs = unix_millis / 1000;
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60,
-        unix_millis % 1000
-    )
+    let (y, mo, d, h, mi, s) = utc_fields(unix_millis / 1000);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z", unix_millis % 1000)
+}
+
+/// Year, month, day, hour, minute and second of a Unix time, in UTC.
+fn utc_fields(unix_seconds: u64) -> (i64, u32, u32, u64, u64, u64) {
+    let (y, m, d) = civil_from_days((unix_seconds / 86_400) as i64);
+    let secs = unix_seconds % 86_400;
+    (y, m, d, secs / 3600, (secs % 3600) / 60, secs % 60)
 }
 
 /// Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
