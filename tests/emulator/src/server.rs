@@ -248,3 +248,25 @@ pub(crate) fn raw_response(status: StatusCode, headers: &[(&str, String)], body:
     }
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::valid_trace_id;
+
+    /// Replays the shared trace-id vectors (`tests/vectors/auth/trace_id.json`).
+    #[test]
+    fn shared_trace_id_vectors() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/auth/trace_id.json");
+        let text = std::fs::read_to_string(path).expect("shared vectors are present");
+        let vectors: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for case in vectors["cases"].as_array().unwrap() {
+            let value = case["value"].as_str().unwrap();
+            assert_eq!(
+                valid_trace_id(value),
+                case["valid"].as_bool().unwrap(),
+                "{}",
+                case["name"]
+            );
+        }
+    }
+}

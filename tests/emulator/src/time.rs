@@ -141,6 +141,20 @@ mod tests {
         assert_eq!(parse_basic_iso("2026-12-03T1234"), None);
     }
 
+    /// Replays the shared X-Date vectors (`tests/vectors/auth/x_date.json`).
+    #[test]
+    fn shared_x_date_vectors() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/auth/x_date.json");
+        let text = std::fs::read_to_string(path).expect("shared vectors are present");
+        let vectors: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for case in vectors["cases"].as_array().unwrap() {
+            let ms = case["unixSeconds"].as_i64().unwrap() * 1000;
+            let x_date = case["xDate"].as_str().unwrap();
+            assert_eq!(basic_iso(ms), x_date);
+            assert_eq!(parse_basic_iso(x_date), Some(ms));
+        }
+    }
+
     #[test]
     fn leap_days() {
         let d = days_from_civil(2024, 2, 29);
