@@ -185,7 +185,7 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, request: Request) -> Res
         path = %path,
         status = response.status().as_u16(),
         trace_id = trace_id.as_deref().unwrap_or("-"),
-        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        latency_ms = %format_args!("{:.3}", started.elapsed().as_secs_f64() * 1000.0),
         "request"
     );
     response
