@@ -81,9 +81,14 @@ export interface KooDriveError extends Error {
 }
 "#;
 
+/// The names [`Options`] accepts. serde-wasm-bindgen reads only the fields a struct
+/// names, so `deny_unknown_fields` would not see a misspelt `baseURL`; the keys are
+/// checked by hand instead.
+const OPTION_NAMES: [&str; 4] = ["baseUrl", "endpoint", "language", "session"];
+
 /// The options object of the constructor.
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct Options {
     base_url: Option<String>,
     endpoint: Option<Site>,
@@ -116,7 +121,7 @@ impl KooDrive {
     /// or an unusable base URL.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "KooDriveOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "KooDriveOptions")] options: Option<JsValue>,
     ) -> Result<KooDrive, JsValue> {
         let options = parse_options(options)?;
         let endpoint = match (options.base_url, options.endpoint) {
@@ -146,6 +151,18 @@ fn parse_options(options: Option<JsValue>) -> Result<Options, JsValue> {
     let Some(options) = options.filter(|o| !o.is_null() && !o.is_undefined()) else {
         return Ok(Options::default());
     };
+    let Some(object) = options.dyn_ref::<js_sys::Object>() else {
+        return Err(error::invalid_input("options must be an object"));
+    };
+    for key in js_sys::Object::keys(object).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !OPTION_NAMES.contains(&key.as_str()) {
+            return Err(error::invalid_input(format!(
+                "options: unknown option {key:?}; the options are {}",
+                OPTION_NAMES.join(", ")
+            )));
+        }
+    }
     serde_wasm_bindgen::from_value(options).map_err(|e| {
         error::to_js(Error::new(
             ErrorKind::InvalidInput,

@@ -40,7 +40,7 @@ impl KooDrive {
     pub fn create_session(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] code: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string | undefined")] domain: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] domain: JsValue,
     ) -> Promise {
         // The future must own what it uses (it outlives `&self`); clones share the
         // session.
