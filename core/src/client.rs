@@ -134,6 +134,8 @@ impl ClientBuilder {
     }
 
     /// Checks the configuration and builds the client.
+    // On wasm32 the transport and clock are not `Send`, by design: there are no threads.
+    #[cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
     pub fn build(self) -> Result<Client> {
         let base = self.config.base_url()?;
         let transport = match self.transport {
