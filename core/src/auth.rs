@@ -147,7 +147,10 @@ pub fn format_x_date(unix_seconds: u64) -> String {
 /// Formats Unix milliseconds as RFC 3339 UTC with milliseconds (`2024-06-03T02:20:24.274Z`).
 pub fn format_rfc3339_millis(unix_millis: u64) -> String {
     let (y, mo, d, h, mi, s) = utc_fields(unix_millis / 1000);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z", unix_millis % 1000)
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z",
+        unix_millis % 1000
+    )
 }
 
 /// Year, month, day, hour, minute and second of a Unix time, in UTC.

@@ -19,18 +19,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(_) => {
             let emulator = Emulator::start().await?;
             println!("emulator      listening on {}", emulator.base_url());
-            (emulator.base_url(), seed::ALICE_CODE.to_owned(), Some(emulator))
+            (
+                emulator.base_url(),
+                seed::ALICE_CODE.to_owned(),
+                Some(emulator),
+            )
         }
     };
 
-    let client = Client::builder(Endpoint::Custom(base_url)).language("en-US").build()?;
+    let client = Client::builder(Endpoint::Custom(base_url))
+        .language("en-US")
+        .build()?;
     let session = client.create_session(code, None).await?;
     let user_id = session.user_id.clone().unwrap_or_default();
     let user_name = session.user_info.as_ref().and_then(|u| u.user_name.clone());
-    println!("logged in     as {} ({user_id})", user_name.unwrap_or_default());
+    println!(
+        "logged in     as {} ({user_id})",
+        user_name.unwrap_or_default()
+    );
 
     // The personal space tells where the user's files live.
-    let spaces = client.get_spaces_v2(&user_id, Some(ContainerType::Personal)).await?;
+    let spaces = client
+        .get_spaces_v2(&user_id, Some(ContainerType::Personal))
+        .await?;
     let space = spaces.first().ok_or("the user has no personal space")?;
     let container = space.container_id.clone();
     println!("space         {container} (personal)");
@@ -41,12 +52,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let created_name = folder.file_name.clone().unwrap_or_default();
     println!("created       folder {created_name:?} ({})", folder.id);
 
-    let entries: Vec<File> =
-        client.list_personal_files(ListQuery::folder(&container, "root")).try_collect().await?;
+    let entries: Vec<File> = client
+        .list_personal_files(ListQuery::folder(&container, "root"))
+        .try_collect()
+        .await?;
     println!("listed        {} entries in the root:", entries.len());
     for entry in &entries {
         let kind = if entry.is_folder() { "folder" } else { "file" };
-        println!("                {kind:6} {}", entry.file_name.as_deref().unwrap_or("?"));
+        println!(
+            "                {kind:6} {}",
+            entry.file_name.as_deref().unwrap_or("?")
+        );
     }
 
     let new_name = format!("{created_name} (renamed)");
@@ -59,7 +75,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .await?;
     let path = client.get_full_path(&folder.id, &container).await?;
-    println!("renamed       to {new_name:?}; full path {}", path.names().join("/"));
+    println!(
+        "renamed       to {new_name:?}; full path {}",
+        path.names().join("/")
+    );
 
     client.logout().await?;
     println!("logged out");
