@@ -64,13 +64,24 @@ struct Plan {
     parts: Vec<Part>,
 }
 
+impl Part {
+    /// Whether the part may be given an upload URL: the first part always, later parts once
+    /// their `hashCtx` is known.
+    fn can_upload(&self) -> bool {
+        self.number == 1 || self.hash_ctx.is_some()
+    }
+}
+
+/// A part as the API shows it; `uploadUrl` only when the part can be uploaded.
 fn part_json(app: &App, upload_id: &str, part: &Part, now_ms: i64) -> Value {
     let mut v = json!({
         "partNumber": part.number,
         "partSize": part.size,
         "partOffset": part.offset,
-        "uploadUrl": upload_url(app, upload_id, part.number, now_ms),
     });
+    if part.can_upload() {
+        v["uploadUrl"] = json!(upload_url(app, upload_id, part.number, now_ms));
+    }
     if let Some(ctx) = part.hash_ctx {
         v["hashCtx"] = json!(ctx);
     }
@@ -181,11 +192,6 @@ fn read_plan_parts(body: &Value, length: u64) -> ApiResult<Vec<Part>> {
         if offset.is_some_and(|o| o as u64 != expected_offset) {
             return Err(ApiError::params(format!(
                 "(part {number}: partOffset must be {expected_offset}, the sum of earlier parts)"
-            )));
-        }
-        if i > 0 && hash_ctx.is_none() {
-            return Err(ApiError::params(format!(
-                "(part {number}: hashCtx is required)"
             )));
         }
         plan.push(Part {
@@ -396,7 +402,9 @@ fn upload_by_id(conn: &rusqlite::Connection, upload_id: &str) -> ApiResult<Optio
         .transpose()
 }
 
-/// `POST /files/multipart/uploadUrl`: fresh URLs for some parts of a pending upload.
+/// `POST /files/multipart/uploadUrl`: URLs for some parts of a pending upload. An item may
+/// carry the part's `hashCtx` (pipelined uploads learn it late) and its `partSize` and
+/// `partOffset`, which must match the plan.
 pub(crate) fn get_upload_urls(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let caller = ctx.caller(AuthMode::TokenOrApp)?;
     let body = ctx.req.json()?;
@@ -405,23 +413,68 @@ pub(crate) fn get_upload_urls(ctx: &Ctx<'_>) -> ApiResult<Value> {
         Some(Value::Array(items)) if !items.is_empty() => items.clone(),
         _ => return Err(ApiError::params("(multiParts is required)")),
     };
-    let (upload_id, plan) = upload_of_file(ctx.conn, &file_id)?
+    let (upload_id, mut plan) = upload_of_file(ctx.conn, &file_id)?
         .ok_or_else(|| ApiError::business(error::UPLOAD_NOT_FOUND))?;
     accessible_space(ctx.conn, &caller, &plan.container_id)?;
 
-    let mut out = Vec::with_capacity(wanted.len());
+    let mut changed = false;
+    let mut numbers = Vec::with_capacity(wanted.len());
     for item in &wanted {
         let number = opt_int(item, "partNumber")?
             .ok_or_else(|| ApiError::params("(multiParts[].partNumber is required)"))?;
         let part = plan
             .parts
-            .iter()
+            .iter_mut()
             .find(|p| i64::from(p.number) == number)
             .ok_or_else(|| {
                 ApiError::params(format!("(part {number} is not in the upload plan)"))
             })?;
-        out.push(part_json(ctx.app, &upload_id, part, ctx.now_ms));
+        if let Some(size) = opt_int(item, "partSize")?
+            && size != part.size as i64
+        {
+            return Err(ApiError::params(format!(
+                "(part {number}: partSize {size} differs from the plan's {})",
+                part.size
+            )));
+        }
+        if let Some(offset) = opt_int(item, "partOffset")?
+            && offset != part.offset as i64
+        {
+            return Err(ApiError::params(format!(
+                "(part {number}: partOffset {offset} differs from the plan's {})",
+                part.offset
+            )));
+        }
+        if let Some(hash_ctx) = read_hash_ctx(item)?
+            && part.hash_ctx != Some(hash_ctx)
+        {
+            if part_path(&ctx.app.upload_dir, &upload_id, part.number).exists() {
+                return Err(ApiError::params(format!(
+                    "(part {number}: its data has already been uploaded with another hashCtx)"
+                )));
+            }
+            part.hash_ctx = Some(hash_ctx);
+            changed = true;
+        }
+        if !part.can_upload() {
+            return Err(ApiError::params(format!(
+                "(part {number}: hashCtx is unknown; send it to get the part's URL)"
+            )));
+        }
+        numbers.push(part.number);
     }
+    if changed {
+        let plan_json = serde_json::to_string(&plan).map_err(ApiError::internal)?;
+        ctx.conn.execute(
+            "UPDATE uploads SET plan = ?1 WHERE upload_id = ?2",
+            rusqlite::params![plan_json, upload_id],
+        )?;
+    }
+    let out: Vec<Value> = numbers
+        .iter()
+        .filter_map(|n| plan.parts.iter().find(|p| p.number == *n))
+        .map(|p| part_json(ctx.app, &upload_id, p, ctx.now_ms))
+        .collect();
     Ok(success(json!({ "multiParts": out })))
 }
 

@@ -379,15 +379,6 @@ async fn part_plans_are_validated() {
         }),
         // Sizes that do not add up.
         with(&|b| b["length"] = json!(PART + 99)),
-        // Missing hashCtx after the first part.
-        with(&|b| {
-            b["multiParts"][1]
-                .as_object_mut()
-                .unwrap()
-                .remove("hashCtx")
-                .map(drop)
-                .unwrap()
-        }),
         // A hashCtx that is not 8 words.
         with(&|b| b["multiParts"][1]["hashCtx"] = json!([1, 2, 3])),
         // A wrong partOffset.
@@ -731,4 +722,236 @@ async fn uploads_into_a_recycled_folder_are_refused() {
     let mut body = create_body(&c, "x.bin", b"x", PART);
     body["parentFolder"] = json!([folder]);
     assert_code(&create(&emu, &token, body).await, 13000404);
+}
+
+/// A create body for a pipelined upload: no `sha256`, no `hashCtx` on any part.
+fn pipelined_body(container: &str, name: &str, data: &[u8]) -> Value {
+    let mut body = create_body(container, name, data, PART);
+    body.as_object_mut().unwrap().remove("sha256");
+    for part in body["multiParts"].as_array_mut().unwrap() {
+        part.as_object_mut().unwrap().remove("hashCtx");
+    }
+    body
+}
+
+async fn upload_urls(
+    emu: &Emulator,
+    token: &str,
+    file_id: &str,
+    parts: Value,
+) -> (StatusCode, Value) {
+    post(
+        emu,
+        token,
+        "/files/multipart/uploadUrl",
+        json!({"fileId": file_id, "multiParts": parts}),
+    )
+    .await
+}
+
+async fn put_ok(url: &str, bytes: &[u8]) {
+    let resp = reqwest::Client::new()
+        .put(url)
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn pipelined_upload_learns_hash_ctx_part_by_part() {
+    let emu = Emulator::start().await.unwrap();
+    let token = alice(&emu).await;
+    let c = emu.personal_container_id(seed::ALICE_USER_ID);
+    let content = data(2 * PART + 321, 11);
+
+    let created = assert_ok(create(&emu, &token, pipelined_body(&c, "pipe.bin", &content)).await);
+    assert_eq!(created["rapidUpload"], false);
+    let file_id = created["fileId"].as_str().unwrap().to_owned();
+    let parts = created["multiParts"].as_array().unwrap();
+    assert_eq!(parts.len(), 3);
+    assert!(parts[0]["uploadUrl"].is_string());
+    for part in &parts[1..] {
+        assert!(part.get("uploadUrl").is_none(), "{part}");
+        assert!(part.get("hashCtx").is_none(), "{part}");
+        assert!(part["partSize"].is_u64() && part["partOffset"].is_u64());
+    }
+    put_ok(parts[0]["uploadUrl"].as_str().unwrap(), &content[..PART]).await;
+
+    for (number, offset, end) in [(2, PART, 2 * PART), (3, 2 * PART, content.len())] {
+        let ctx = hash_ctx(&content[..offset]);
+        let got = assert_ok(
+            upload_urls(
+                &emu,
+                &token,
+                &file_id,
+                json!([{"partNumber": number, "partSize": end - offset, "partOffset": offset,
+                        "hashCtx": ctx}]),
+            )
+            .await,
+        );
+        let part = &got["multiParts"][0];
+        assert_eq!(part["partNumber"], number);
+        assert_eq!(part["hashCtx"], json!(ctx));
+        put_ok(part["uploadUrl"].as_str().unwrap(), &content[offset..end]).await;
+    }
+    // Once known, a part's URL can be asked for again without its hashCtx.
+    let again = assert_ok(upload_urls(&emu, &token, &file_id, json!([{"partNumber": 2}])).await);
+    assert!(again["multiParts"][0]["uploadUrl"].is_string());
+
+    assert_ok(
+        post(
+            &emu,
+            &token,
+            "/files/complete",
+            json!({"fileId": file_id, "sha256": sha_hex(&content)}),
+        )
+        .await,
+    );
+    let detail = assert_ok(
+        post(
+            &emu,
+            &token,
+            format!("/files/{file_id}/detail"),
+            json!({"containerId": c}),
+        )
+        .await,
+    );
+    assert_eq!(detail["sha256"], sha_hex(&content));
+
+    // The digest given at complete makes the same content an instant upload.
+    let second = assert_ok(
+        create(
+            &emu,
+            &token,
+            create_body(&c, "pipe-copy.bin", &content, PART),
+        )
+        .await,
+    );
+    assert_eq!(second["rapidUpload"], true);
+    let url = download_url(&emu, &token, &c, second["fileId"].as_str().unwrap()).await;
+    assert_eq!(
+        reqwest::get(&url)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .as_ref(),
+        content.as_slice()
+    );
+}
+
+#[tokio::test]
+async fn pipelined_upload_rejects_bad_url_requests() {
+    let emu = Emulator::start().await.unwrap();
+    let token = alice(&emu).await;
+    let c = emu.personal_container_id(seed::ALICE_USER_ID);
+    let content = data(PART + 500, 12);
+    let created = assert_ok(create(&emu, &token, pipelined_body(&c, "p.bin", &content)).await);
+    let id = created["fileId"].as_str().unwrap().to_owned();
+    let ctx = hash_ctx(&content[..PART]);
+
+    // Part 2 without a known hashCtx.
+    let r = upload_urls(&emu, &token, &id, json!([{"partNumber": 2}])).await;
+    assert_code(&r, 13000102);
+    assert!(r.1["msg"].as_str().unwrap().contains("hashCtx"), "{}", r.1);
+    // Size or offset that differ from the plan; a malformed hashCtx.
+    for item in [
+        json!({"partNumber": 2, "partSize": 1, "hashCtx": ctx}),
+        json!({"partNumber": 2, "partOffset": 64, "hashCtx": ctx}),
+        json!({"partNumber": 2, "hashCtx": [1, 2, 3]}),
+        json!({"partNumber": 3, "hashCtx": ctx}),
+    ] {
+        assert_code(
+            &upload_urls(&emu, &token, &id, json!([item])).await,
+            13000102,
+        );
+    }
+    // The first part needs no hashCtx.
+    assert_ok(upload_urls(&emu, &token, &id, json!([{"partNumber": 1}])).await);
+
+    // A hashCtx may be corrected until the part's data arrives, not after.
+    assert_ok(
+        upload_urls(
+            &emu,
+            &token,
+            &id,
+            json!([{"partNumber": 2, "hashCtx": vec![9u32; 8]}]),
+        )
+        .await,
+    );
+    let fixed = assert_ok(
+        upload_urls(
+            &emu,
+            &token,
+            &id,
+            json!([{"partNumber": 2, "hashCtx": ctx}]),
+        )
+        .await,
+    );
+    put_ok(
+        fixed["multiParts"][0]["uploadUrl"].as_str().unwrap(),
+        &content[PART..],
+    )
+    .await;
+    assert_code(
+        &upload_urls(
+            &emu,
+            &token,
+            &id,
+            json!([{"partNumber": 2, "hashCtx": vec![9u32; 8]}]),
+        )
+        .await,
+        13000102,
+    );
+    // Resending the same hashCtx is fine.
+    assert_ok(
+        upload_urls(
+            &emu,
+            &token,
+            &id,
+            json!([{"partNumber": 2, "hashCtx": ctx}]),
+        )
+        .await,
+    );
+}
+
+#[tokio::test]
+async fn pipelined_upload_with_a_wrong_late_hash_ctx_fails_at_complete() {
+    let emu = Emulator::start().await.unwrap();
+    let token = alice(&emu).await;
+    let c = emu.personal_container_id(seed::ALICE_USER_ID);
+    let content = data(PART + 77, 13);
+    let created = assert_ok(create(&emu, &token, pipelined_body(&c, "w.bin", &content)).await);
+    let id = created["fileId"].as_str().unwrap().to_owned();
+    put_ok(
+        created["multiParts"][0]["uploadUrl"].as_str().unwrap(),
+        &content[..PART],
+    )
+    .await;
+    let got = assert_ok(
+        upload_urls(
+            &emu,
+            &token,
+            &id,
+            json!([{"partNumber": 2, "hashCtx": hash_ctx(&content[64..PART + 64])}]),
+        )
+        .await,
+    );
+    put_ok(
+        got["multiParts"][0]["uploadUrl"].as_str().unwrap(),
+        &content[PART..],
+    )
+    .await;
+    let r = post(
+        &emu,
+        &token,
+        "/files/complete",
+        json!({"fileId": id, "sha256": sha_hex(&content)}),
+    )
+    .await;
+    assert_code(&r, 13000402);
+    assert!(r.1["msg"].as_str().unwrap().contains("hashCtx"), "{}", r.1);
 }
