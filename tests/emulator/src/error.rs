@@ -129,6 +129,16 @@ impl ApiError {
         }
     }
 
+    /// The documented server failure (HTTP 500, 13000201), without logging an error (used for
+    /// injected faults).
+    pub(crate) fn injected_failure() -> Self {
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: 13000201,
+            msg: message(13000201).into(),
+        }
+    }
+
     /// An unexpected emulator failure (HTTP 500).
     pub(crate) fn internal(err: impl std::fmt::Display) -> Self {
         tracing::error!(error = %err, "internal emulator error");

@@ -5,6 +5,7 @@ mod api;
 mod auth;
 mod db;
 mod error;
+mod faults;
 mod json;
 pub mod seed;
 mod server;
@@ -20,6 +21,8 @@ use tokio::sync::oneshot;
 
 use crate::server::App;
 
+pub use crate::faults::{FaultConfig, FaultStats};
+
 /// How to start an emulator.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
@@ -31,6 +34,8 @@ pub struct EmulatorConfig {
     /// Quota of each personal space (and of the department space) in bytes, used when a space
     /// is first created in the data folder.
     pub personal_quota_bytes: u64,
+    /// Faults to inject from the start (default: none); see [`FaultConfig`].
+    pub faults: FaultConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -39,6 +44,7 @@ impl Default for EmulatorConfig {
             data_dir: None,
             port: 0,
             personal_quota_bytes: seed::DEFAULT_PERSONAL_QUOTA_BYTES,
+            faults: FaultConfig::default(),
         }
     }
 }
@@ -88,7 +94,7 @@ impl Emulator {
         let clock_now = time::Clock::default().now_ms();
         let conn = db::open(&data_dir, config.personal_quota_bytes, clock_now)
             .map_err(std::io::Error::other)?;
-        let app = Arc::new(App::new(conn, data_dir, base_url));
+        let app = Arc::new(App::new(conn, data_dir, base_url, config.faults));
 
         let router = axum::Router::new()
             .fallback(server::handle)
@@ -158,6 +164,25 @@ impl Emulator {
     /// downloads are counted).
     pub fn request_count(&self) -> u64 {
         self.app.requests.load(Ordering::SeqCst)
+    }
+}
+
+impl Emulator {
+    /// Replaces the fault configuration at run time. The decision sequences restart, so
+    /// setting the same configuration again replays the same decisions; the counts in
+    /// [`Emulator::fault_stats`] keep growing.
+    pub fn set_faults(&self, faults: FaultConfig) {
+        self.app.faults.set(faults);
+    }
+
+    /// The fault configuration in force.
+    pub fn faults(&self) -> FaultConfig {
+        self.app.faults.current()
+    }
+
+    /// How many faults have been injected since the emulator started.
+    pub fn fault_stats(&self) -> FaultStats {
+        self.app.faults.stats()
     }
 }
 

@@ -4,19 +4,21 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use koodrive_emulator::{Emulator, EmulatorConfig, seed};
+use koodrive_emulator::{Emulator, EmulatorConfig, FaultConfig, seed};
 
 const HELP: &str = "\
 koodrive-emulator: a local KooDrive server for tests and offline development
 
 USAGE:
-    koodrive-emulator [--port PORT] [--data-dir DIR] [--quota-bytes BYTES]
+    koodrive-emulator [--port PORT] [--data-dir DIR] [--quota-bytes BYTES] [--faults JSON]
 
 OPTIONS:
     --port PORT           port on 127.0.0.1 (default 0: any free port)
     --data-dir DIR        keep the database and file contents in DIR (default: a temporary
                           folder deleted on exit); restarting on the same DIR keeps all state
     --quota-bytes BYTES   quota of each newly created space (default 10 GiB)
+    --faults JSON         faults to inject from the start, as for POST /_emulator/faults,
+                          e.g. '{\"seed\":1,\"errorRate\":0.1,\"latencyMs\":20}'
     -h, --help            print this help
 
 Logging follows RUST_LOG (default: info).";
@@ -38,6 +40,14 @@ fn parse_args() -> Result<Option<EmulatorConfig>, String> {
                 config.personal_quota_bytes = value("--quota-bytes")?
                     .parse()
                     .map_err(|_| "--quota-bytes must be a number")?;
+            }
+            "--faults" => {
+                let faults: FaultConfig = serde_json::from_str(&value("--faults")?)
+                    .map_err(|e| format!("--faults: {e}"))?;
+                if !faults.rates_are_valid() {
+                    return Err("--faults: every rate must be within [0, 1]".into());
+                }
+                config.faults = faults;
             }
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }

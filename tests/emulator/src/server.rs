@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::api;
 use crate::error::{ApiError, ApiResult};
+use crate::faults::{FaultConfig, Faults};
 use crate::time::Clock;
 
 /// Largest JSON body accepted on API routes.
@@ -27,12 +28,18 @@ pub(crate) struct App {
     pub(crate) clock: Clock,
     pub(crate) requests: AtomicU64,
     pub(crate) base_url: String,
+    pub(crate) faults: Faults,
     rng: AtomicU64,
 }
 
 impl App {
     /// Builds the state around an open database.
-    pub(crate) fn new(conn: Connection, data_dir: PathBuf, base_url: String) -> Self {
+    pub(crate) fn new(
+        conn: Connection,
+        data_dir: PathBuf,
+        base_url: String,
+        faults: FaultConfig,
+    ) -> Self {
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -45,6 +52,7 @@ impl App {
             clock: Clock::default(),
             requests: AtomicU64::new(0),
             base_url,
+            faults: Faults::new(faults),
             rng: AtomicU64::new(seed),
         }
     }
@@ -153,6 +161,12 @@ fn is_control(path: &str) -> bool {
         && !path.starts_with("/_emulator/orgid/")
 }
 
+/// JSON API calls that `api_error_rate` may fail: everything under `/koodrive/` except the
+/// session calls.
+fn is_faultable_api(path: &str) -> bool {
+    path.starts_with("/koodrive/") && !path.starts_with("/koodrive/ose/v1/session")
+}
+
 /// The single axum handler behind every path.
 pub(crate) async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     let started = Instant::now();
@@ -222,6 +236,10 @@ async fn route(app: &Arc<App>, request: Request) -> Response {
             .into_response();
         }
     };
+    if is_faultable_api(parts.uri.path()) && app.faults.decide_api() {
+        tracing::info!(path = %parts.uri.path(), "injected fault: API error");
+        return ApiError::injected_failure().into_response();
+    }
     let req = ApiRequest {
         method: parts.method,
         raw_path: parts.uri.path().to_owned(),

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::Ctx;
 use super::files;
 use crate::error::{ApiError, ApiResult};
+use crate::faults::FaultConfig;
 use crate::json::{req_str, str_list};
 
 /// Routes `/_emulator/<rest>`.
@@ -29,6 +30,17 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, rest: &[&str]) -> ApiResult<Value> {
             ctx.app.clock.advance_ms((seconds * 1000.0) as i64);
             Ok(json!({ "ok": true }))
         }
+        (["faults"], &Method::POST) => {
+            let config: FaultConfig = serde_json::from_value(ctx.req.json()?)
+                .map_err(|e| ApiError::params(format!("(not a fault configuration: {e})")))?;
+            if !config.rates_are_valid() {
+                return Err(ApiError::params("(every rate must be within [0, 1])"));
+            }
+            ctx.app.faults.set(config.clone());
+            Ok(json!({ "ok": true, "faults": config }))
+        }
+        (["faults"], &Method::GET) => Ok(json!(ctx.app.faults.current())),
+        (["faults", "stats"], &Method::GET) => Ok(json!(ctx.app.faults.stats())),
         (["files"], &Method::POST) => {
             let body = ctx.req.json()?;
             let container_id = req_str(&body, "containerId")?;

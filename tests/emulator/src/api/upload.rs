@@ -22,6 +22,7 @@ use super::files::{Tree, accessible_space, classify, name_field, settle_name};
 use crate::auth::AuthMode;
 use crate::db::{self, FileRow};
 use crate::error::{self, ApiError, ApiResult};
+use crate::faults::{DataDecision, DataFault};
 use crate::json::{opt_int, opt_str, req_str, str_list, success};
 use crate::seed;
 use crate::server::{App, query_param, raw_response};
@@ -699,8 +700,63 @@ pub(crate) fn get_download_urls(ctx: &Ctx<'_>) -> ApiResult<Value> {
     ))
 }
 
+/// A response whose body fails at once: hyper drops the connection before anything (not even
+/// the status line) is flushed, so the client sees the connection close without a response.
+fn reset_response() -> Response {
+    let stream = futures::stream::once(async {
+        Err::<Vec<u8>, _>(std::io::Error::other("injected connection reset"))
+    });
+    raw_response(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &[],
+        Body::from_stream(stream),
+    )
+}
+
+/// The injected 503.
+fn unavailable_response(retry_after_secs: u64) -> Response {
+    let mut response = ApiError {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        code: 503,
+        msg: "Service unavailable (injected fault); retry later.".into(),
+    }
+    .into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&retry_after_secs.to_string()) {
+        response.headers_mut().insert("retry-after", value);
+    }
+    response
+}
+
+/// Applies the latency and the error or reset faults of a data-plane request; `Some` is the
+/// response to send instead of serving it.
+async fn data_fault(decision: DataDecision, what: &str) -> Option<Response> {
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+    match decision.fault {
+        DataFault::Error => {
+            tracing::info!(what, "injected fault: 503");
+            Some(unavailable_response(decision.retry_after_secs))
+        }
+        DataFault::Reset => {
+            tracing::info!(what, "injected fault: connection reset");
+            Some(reset_response())
+        }
+        DataFault::None | DataFault::Truncate => None,
+    }
+}
+
 /// `PUT /_emulator/upload/{uploadId}/{partNumber}?...`: stores one part.
 pub(crate) async fn put_part(app: &Arc<App>, request: Request) -> Response {
+    let decision = app.faults.decide_data(false);
+    if let Some(response) = data_fault(decision, "part upload").await {
+        if decision.fault == DataFault::Error {
+            // Read (and discard) the part so the client gets a clean 503; nothing is stored.
+            let mut stream = request.into_body().into_data_stream();
+            while let Some(Ok(_)) = stream.next().await {}
+        }
+        return response;
+    }
     match put_part_inner(app, request).await {
         Ok(etag) => raw_response(
             StatusCode::OK,
@@ -754,7 +810,12 @@ async fn put_part_inner(app: &Arc<App>, request: Request) -> ApiResult<String> {
 /// `GET /_emulator/download/{fileId}?...`: serves content, honouring a single `Range`.
 pub(crate) async fn download(app: &Arc<App>, request: Request) -> Response {
     let (parts, _) = request.into_parts();
-    match download_inner(app, &parts).await {
+    let decision = app.faults.decide_data(parts.method == Method::GET);
+    if let Some(response) = data_fault(decision, "download").await {
+        return response;
+    }
+    let truncate = decision.fault == DataFault::Truncate;
+    match download_inner(app, &parts, truncate).await {
         Ok(response) => response,
         Err(err) => err.into_response(),
     }
@@ -763,6 +824,7 @@ pub(crate) async fn download(app: &Arc<App>, request: Request) -> Response {
 async fn download_inner(
     app: &Arc<App>,
     request: &axum::http::request::Parts,
+    truncate: bool,
 ) -> ApiResult<Response> {
     let path = request.uri.path();
     check_presigned(app, path, request.uri.query().unwrap_or(""))?;
@@ -809,7 +871,15 @@ async fn download_inner(
         Err(e) => return Err(e.into()),
     };
     file.seek(std::io::SeekFrom::Start(start)).await?;
-    let stream = futures::stream::unfold((file, end - start), |(mut file, left)| async move {
+    // A truncated body sends half of the announced length, then breaks off.
+    let to_send = if truncate {
+        app.faults.count_truncation();
+        tracing::info!("injected fault: truncated download");
+        (end - start) / 2
+    } else {
+        end - start
+    };
+    let stream = futures::stream::unfold((file, to_send), |(mut file, left)| async move {
         if left == 0 {
             return None;
         }
@@ -823,7 +893,19 @@ async fn download_inner(
             Err(e) => Some((Err(e), (file, 0))),
         }
     });
-    Ok(raw_response(status, &headers, Body::from_stream(stream)))
+    if !truncate {
+        return Ok(raw_response(status, &headers, Body::from_stream(stream)));
+    }
+    // The pause lets hyper flush what was sent before the error drops the connection.
+    let cut = futures::stream::once(async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        Err(std::io::Error::other("injected truncation"))
+    });
+    Ok(raw_response(
+        status,
+        &headers,
+        Body::from_stream(stream.chain(cut)),
+    ))
 }
 
 /// Parses `bytes=a-b`, `bytes=a-` or `bytes=-n` into a half-open range; `None` when it cannot

@@ -2,6 +2,7 @@
 
 mod common;
 mod control;
+mod faults;
 mod files;
 mod listing;
 mod session;

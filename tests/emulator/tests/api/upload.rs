@@ -11,9 +11,9 @@ use sha2::{Digest, Sha256};
 use crate::common::*;
 
 const MIB: usize = 1024 * 1024;
-const PART: usize = 5 * MIB;
+pub(crate) const PART: usize = 5 * MIB;
 
-fn sha_hex(data: &[u8]) -> String {
+pub(crate) fn sha_hex(data: &[u8]) -> String {
     Sha256::digest(data)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -55,17 +55,17 @@ fn plan(data: &[u8], part: usize) -> Vec<Value> {
     parts
 }
 
-fn data(len: usize, seed_byte: u8) -> Vec<u8> {
+pub(crate) fn data(len: usize, seed_byte: u8) -> Vec<u8> {
     (0..len)
         .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed_byte))
         .collect()
 }
 
-async fn create(emu: &Emulator, token: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn create(emu: &Emulator, token: &str, body: Value) -> (StatusCode, Value) {
     post(emu, token, "/files/create", body).await
 }
 
-fn create_body(container: &str, name: &str, data: &[u8], part: usize) -> Value {
+pub(crate) fn create_body(container: &str, name: &str, data: &[u8], part: usize) -> Value {
     json!({
         "fileName": name, "parentFolder": ["root"], "sha256": sha_hex(data), "length": data.len(),
         "uploadMode": "multipart", "autoRename": 3, "multiParts": plan(data, part),
@@ -106,7 +106,12 @@ async fn upload(emu: &Emulator, token: &str, container: &str, name: &str, data: 
     file_id
 }
 
-async fn download_url(emu: &Emulator, token: &str, container: &str, file_id: &str) -> String {
+pub(crate) async fn download_url(
+    emu: &Emulator,
+    token: &str,
+    container: &str,
+    file_id: &str,
+) -> String {
     let body = assert_ok(
         post(
             emu,
