@@ -437,6 +437,21 @@ impl Client {
         }
     }
 
+    /// The clock the client reads time and waits through.
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        self.inner.clock.as_ref()
+    }
+
+    /// Sends a request that carries its own authorization (a presigned part or
+    /// download URL), with the client's timeout and no retry: the transfer engine
+    /// decides about retries itself.
+    pub(crate) async fn send_presigned(
+        &self,
+        request: HttpRequest,
+    ) -> Result<HttpResponse, TransportError> {
+        self.exchange(request).await
+    }
+
     async fn exchange(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let timeout = self.inner.config.request_timeout;
         let send = self.inner.transport.send(request);

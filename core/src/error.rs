@@ -168,6 +168,18 @@ pub enum ValidationError {
         /// The largest allowed value.
         max: i64,
     },
+    /// The source of a resumed upload is not the one the checkpoint was made from.
+    #[error("the source changed since the checkpoint: {reason}; start a new upload")]
+    SourceChanged {
+        /// What differs.
+        reason: String,
+    },
+    /// A checkpoint does not belong to this transfer or is damaged.
+    #[error("the checkpoint cannot be used: {reason}")]
+    BadCheckpoint {
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Any other rule, described in words.
     #[error("{field}: {reason}")]
     Invalid {
@@ -204,6 +216,8 @@ pub enum ErrorKind {
     Decode,
     /// The caller cancelled the operation.
     Cancelled,
+    /// Reading the upload source or writing the download sink failed.
+    Io,
 }
 
 /// An error from any SDK call.
@@ -370,7 +384,8 @@ impl Error {
             ErrorKind::Decode => {
                 "the server's answer was not understood; report it with the trace id"
             }
-            ErrorKind::Cancelled => "nothing to do",
+            ErrorKind::Cancelled => "nothing to do; a cancelled upload was never completed",
+            ErrorKind::Io => "check the local file or stream, then resume from the checkpoint",
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod secret;
 pub mod session;
 pub mod spaces;
 pub mod trace;
+pub mod transfer;
 pub mod transport;
 pub mod validate;
 pub mod wire;

@@ -1,0 +1,124 @@
+//! The transfer engine: resumable parallel multipart upload and ranged download.
+//!
+//! Both are split the same way. A sans-IO state machine ([`upload::UploadMachine`])
+//! decides what to do next and records what happened; an async driver runs its
+//! decisions over the client's transport, reads bytes from a [`Source`] and writes
+//! them to a [`Sink`]. Files, byte buffers, browser Blobs and host streams all fit
+//! behind those two traits, and no more of a file is held in memory than the parts
+//! in flight.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use crate::platform::{BoxFuture, MaybeSend, MaybeSync};
+
+pub mod hashing;
+pub mod plan;
+pub mod upload;
+
+/// Bytes to upload, read by range.
+pub trait Source: MaybeSend + MaybeSync {
+    /// The total length in bytes.
+    fn len(&self) -> u64;
+
+    /// Whether the source is empty.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Something that changes when the content changes (a file's size and
+    /// modification time, a Blob's `lastModified`), checked when an upload resumes.
+    /// `None` when the source cannot tell; then only the length is checked.
+    fn fingerprint(&self) -> Option<String> {
+        None
+    }
+
+    /// Reads exactly `len` bytes at `offset`.
+    fn read_at(&self, offset: u64, len: usize) -> BoxFuture<'_, std::io::Result<Vec<u8>>>;
+}
+
+/// An in-memory source.
+impl Source for Vec<u8> {
+    fn len(&self) -> u64 {
+        self.as_slice().len() as u64
+    }
+
+    fn read_at(&self, offset: u64, len: usize) -> BoxFuture<'_, std::io::Result<Vec<u8>>> {
+        let start = offset as usize;
+        let result = self
+            .get(start..start + len)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| {
+                std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "read past the end")
+            });
+        Box::pin(async move { result })
+    }
+}
+
+impl<S: Source + ?Sized> Source for Arc<S> {
+    fn len(&self) -> u64 {
+        (**self).len()
+    }
+
+    fn fingerprint(&self) -> Option<String> {
+        (**self).fingerprint()
+    }
+
+    fn read_at(&self, offset: u64, len: usize) -> BoxFuture<'_, std::io::Result<Vec<u8>>> {
+        (**self).read_at(offset, len)
+    }
+}
+
+/// Where downloaded bytes go, written by range in any order.
+pub trait Sink: MaybeSend + MaybeSync {
+    /// Writes `data` at `offset`.
+    fn write_at(&self, offset: u64, data: Vec<u8>) -> BoxFuture<'_, std::io::Result<()>>;
+}
+
+/// How far a transfer has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes the server acknowledged (upload) or the sink accepted (download).
+    pub done: u64,
+    /// All bytes of the transfer.
+    pub total: u64,
+}
+
+/// Receives progress reports: monotonic, at most every `progress_interval`, and
+/// always once at the end.
+pub type ProgressCallback = Arc<dyn Fn(Progress) + Send + Sync>;
+
+const RUNNING: u8 = 0;
+const PAUSE: u8 = 1;
+const CANCEL: u8 = 2;
+
+/// Controls a running transfer from elsewhere: another task, a UI button, a signal.
+#[derive(Debug, Clone, Default)]
+pub struct TransferControl(Arc<AtomicU8>);
+
+impl TransferControl {
+    /// A control for a new transfer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the transfer to stop starting work and end with a checkpoint.
+    pub fn pause(&self) {
+        let _ = self
+            .0
+            .compare_exchange(RUNNING, PAUSE, Ordering::SeqCst, Ordering::SeqCst);
+    }
+
+    /// Asks the transfer to stop at once. An upload never completes after this.
+    pub fn cancel(&self) {
+        self.0.store(CANCEL, Ordering::SeqCst);
+    }
+
+    pub(crate) fn is_paused(&self) -> bool {
+        self.0.load(Ordering::SeqCst) == PAUSE
+    }
+
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst) == CANCEL
+    }
+}
