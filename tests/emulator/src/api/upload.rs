@@ -679,6 +679,8 @@ pub(crate) fn get_download_urls(ctx: &Ctx<'_>) -> ApiResult<Value> {
                     "url": presign(ctx.app, &format!("/_emulator/download/{}", row.id), ctx.now_ms),
                     "code": "0",
                     "msg": "success",
+                    "sha256": row.sha256,
+                    "size": row.size,
                 })
             }
             Err(err) => json!({

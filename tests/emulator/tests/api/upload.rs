@@ -960,3 +960,57 @@ async fn pipelined_upload_with_a_wrong_late_hash_ctx_fails_at_complete() {
     assert_code(&r, 13000402);
     assert!(r.1["msg"].as_str().unwrap().contains("hashCtx"), "{}", r.1);
 }
+
+#[tokio::test]
+async fn download_urls_carry_digest_and_size_and_expire_after_an_hour() {
+    let emu = Emulator::start().await.unwrap();
+    let token = alice(&emu).await;
+    let c = emu.personal_container_id(seed::ALICE_USER_ID);
+    let content = data(4321, 31);
+    let id = emu.seed_file(&c, "root", "d.bin", &content).unwrap();
+    let body = assert_ok(
+        post(
+            &emu,
+            &token,
+            "/files/download",
+            json!({"containerId": c, "fileIds": [id]}),
+        )
+        .await,
+    );
+    let item = &body["downloads"][0];
+    assert_eq!(item["sha256"], sha_hex(&content));
+    assert_eq!(item["size"], 4321);
+    let url = item["url"].as_str().unwrap();
+    assert!(url.contains("X-Amz-Expires=3600"), "{url}");
+
+    let client = reqwest::Client::new();
+    emu.advance_clock(Duration::from_secs(3590));
+    let resp = client.get(url).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), content.as_slice());
+    let resp = client
+        .get(url)
+        .header("Range", "bytes=0-0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::PARTIAL_CONTENT);
+
+    emu.advance_clock(Duration::from_secs(11));
+    assert_eq!(
+        client.get(url).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        client.head(url).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let resp = client
+        .get(url)
+        .header("Range", "bytes=0-0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(resp.json::<Value>().await.unwrap()["code"], 403);
+}
