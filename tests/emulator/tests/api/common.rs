@@ -15,7 +15,7 @@ pub fn url(emu: &Emulator, path: &str) -> String {
 /// Logs in with an authorization code; returns (accessToken as given, sessionId).
 pub async fn login(emu: &Emulator, code: &str) -> (String, String) {
     let (status, body) = send(
-        reqwest::Client::new()
+        crate::common::http()
             .post(url(emu, "/session"))
             .json(&json!({
                 "code": code,
@@ -53,7 +53,7 @@ pub async fn post(
     body: Value,
 ) -> (StatusCode, Value) {
     send(
-        reqwest::Client::new()
+        crate::common::http()
             .post(url(emu, path.as_ref()))
             .header("Authorization", token)
             .json(&body),
@@ -68,7 +68,7 @@ pub async fn get(
     path_and_query: impl AsRef<str>,
 ) -> (StatusCode, Value) {
     send(
-        reqwest::Client::new()
+        crate::common::http()
             .get(url(emu, path_and_query.as_ref()))
             .header("Authorization", token),
     )
@@ -118,4 +118,17 @@ pub async fn mkdir(
         .await,
     );
     body["id"].as_str().unwrap().to_owned()
+}
+
+/// A reqwest builder that works whatever TLS features the workspace unifies into
+/// reqwest: with `rustls-no-provider` (from the SDK core), building a client panics
+/// unless a crypto provider is installed, so one is installed first.
+pub fn builder() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+}
+
+/// A plain HTTP client for the tests.
+pub fn http() -> reqwest::Client {
+    builder().build().expect("a reqwest client")
 }

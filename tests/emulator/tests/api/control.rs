@@ -10,7 +10,7 @@ use crate::common::*;
 #[tokio::test]
 async fn control_endpoints() {
     let emu = Emulator::start().await.unwrap();
-    let client = reqwest::Client::new();
+    let client = crate::common::http();
     let base = emu.base_url();
     let health = send(client.get(format!("{base}/_emulator/health"))).await;
     assert_eq!(health, (StatusCode::OK, json!({"ok": true})));

@@ -27,7 +27,7 @@ async fn injected_503_stores_nothing_and_faults_change_at_run_time() {
     let created = assert_ok(create(&emu, &token, create_body(&c, "e.bin", &content, PART)).await);
     let id = created["fileId"].as_str().unwrap().to_owned();
     let url = created["multiParts"][0]["uploadUrl"].as_str().unwrap();
-    let client = reqwest::Client::new();
+    let client = crate::common::http();
 
     // With every PUT failing, nothing arrives.
     emu.set_faults(FaultConfig {
@@ -87,13 +87,13 @@ async fn resets_drop_the_connection() {
     .unwrap();
     let content = data(5000, 22);
     let (token, c, url) = seeded_download(&emu, &content).await;
-    let err = reqwest::get(&url).await.unwrap_err();
+    let err = crate::common::http().get(&url).send().await.unwrap_err();
     assert!(!err.is_status(), "{err:?}");
 
     let other = data(3000, 23);
     let created = assert_ok(create(&emu, &token, create_body(&c, "r.bin", &other, PART)).await);
     let put_url = created["multiParts"][0]["uploadUrl"].as_str().unwrap();
-    let put = reqwest::Client::new().put(put_url).body(other).send().await;
+    let put = crate::common::http().put(put_url).body(other).send().await;
     assert!(put.is_err(), "{put:?}");
     assert_code(
         &post(
@@ -113,7 +113,7 @@ async fn truncated_downloads_and_the_control_endpoints() {
     let emu = Emulator::start().await.unwrap();
     let content = data(10_000, 24);
     let (_, _, url) = seeded_download(&emu, &content).await;
-    let client = reqwest::Client::new();
+    let client = crate::common::http();
     let base = emu.base_url();
 
     let (status, body) = send(
@@ -195,7 +195,7 @@ async fn truncated_downloads_and_the_control_endpoints() {
 
 /// The statuses of `n` downloads.
 async fn statuses(url: &str, n: usize) -> Vec<u16> {
-    let client = reqwest::Client::new();
+    let client = crate::common::http();
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         out.push(client.get(url).send().await.unwrap().status().as_u16());
@@ -248,7 +248,14 @@ async fn api_errors_and_latency() {
     let (fresh, _) = login(&emu, seed::BOB_CODE).await;
     assert!(!fresh.is_empty());
     let started = Instant::now();
-    let body = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
+    let body = crate::common::http()
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     assert_eq!(body.as_ref(), b"slow");
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert_eq!(emu.fault_stats().api_errors, 1);

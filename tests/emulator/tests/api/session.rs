@@ -12,7 +12,7 @@ async fn create_session_returns_token_and_user_info() {
     for path in ["/session", "/session/"] {
         let body = assert_ok(
             send(
-                reqwest::Client::new()
+                crate::common::http()
                     .post(url(&emu, path))
                     .json(&json!({"code": "alice-code"})),
             )
@@ -40,7 +40,7 @@ async fn create_session_returns_token_and_user_info() {
 #[tokio::test]
 async fn unknown_or_missing_code_is_rejected() {
     let emu = Emulator::start().await.unwrap();
-    let client = reqwest::Client::new();
+    let client = crate::common::http();
     let r = send(
         client
             .post(url(&emu, "/session"))
@@ -68,7 +68,7 @@ async fn refresh_issues_bearer_plus_token_and_retires_the_old_one() {
     let emu = Emulator::start().await.unwrap();
     let (token, session) = login(&emu, seed::ALICE_CODE).await;
     let refresh = |t: String, s: Option<String>| {
-        let mut req = reqwest::Client::new()
+        let mut req = crate::common::http()
             .post(url(&emu, "/session/refresh"))
             .header("Authorization", t);
         if let Some(s) = s {
@@ -122,7 +122,7 @@ async fn auth_session_returns_org_user_info() {
 #[tokio::test]
 async fn auth_code_url_needs_a_domain() {
     let emu = Emulator::start().await.unwrap();
-    let client = reqwest::Client::new();
+    let client = crate::common::http();
     let r = send(client.get(url(&emu, "/session/authCodeURL"))).await;
     assert_code(&r, 13000102);
 
@@ -139,7 +139,7 @@ async fn auth_code_url_needs_a_domain() {
     assert_eq!(body["orgIdHost"], emu.base_url());
 
     // The stand-in OrgID page redirects back with a usable code.
-    let no_redirect = reqwest::Client::builder()
+    let no_redirect = crate::common::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
@@ -189,11 +189,11 @@ async fn token_forms_and_missing_tokens() {
     assert_ok(get(&emu, &bare, "/session/auth").await);
     assert_ok(get(&emu, &format!("Bearer+{bare}"), "/session/auth").await);
     assert_unauthorized(&get(&emu, "Bearer 0123", "/session/auth").await);
-    assert_unauthorized(&send(reqwest::Client::new().get(url(&emu, "/session/auth"))).await);
+    assert_unauthorized(&send(crate::common::http().get(url(&emu, "/session/auth"))).await);
     let container = emu.personal_container_id(seed::ALICE_USER_ID);
     assert_unauthorized(
         &send(
-            reqwest::Client::new()
+            crate::common::http()
                 .post(url(&emu, "/files/0"))
                 .json(&json!({"containerId": container, "parentFileId": "root"})),
         )
@@ -205,7 +205,7 @@ async fn token_forms_and_missing_tokens() {
 async fn trace_ids_are_checked_and_echoed() {
     let emu = Emulator::start().await.unwrap();
     let token = alice(&emu).await;
-    let client = reqwest::Client::new();
+    let client = crate::common::http();
     let resp = client
         .get(url(&emu, "/session/auth"))
         .header("Authorization", &token)

@@ -145,7 +145,7 @@ impl Signed<'_> {
         } else {
             format!("{path}?{query}")
         };
-        let client = reqwest::Client::new();
+        let client = crate::common::http();
         let req = match method {
             "GET" => client.get(format!("{}{full}", self.emu.base_url())),
             _ => client
@@ -261,7 +261,7 @@ async fn tampered_requests_are_401() {
 
     let post_with = |auth: String, body: Vec<u8>, date: String| {
         send(
-            reqwest::Client::new()
+            crate::common::http()
                 .post(url(&emu, "/files/0"))
                 .header("Authorization", auth)
                 .header("X-User-Id", seed::ALICE_USER_ID)

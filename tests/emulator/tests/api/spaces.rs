@@ -114,7 +114,7 @@ async fn get_spaces_v2_lists_an_owners_spaces() {
     );
     let body = assert_ok(
         send(
-            reqwest::Client::new()
+            crate::common::http()
                 .get(&url)
                 .header("Authorization", &token),
         )
@@ -129,7 +129,7 @@ async fn get_spaces_v2_lists_an_owners_spaces() {
     assert!(data[0].get("createTime").is_none());
     let typed = assert_ok(
         send(
-            reqwest::Client::new()
+            crate::common::http()
                 .get(format!("{url}?type=0"))
                 .header("Authorization", &token),
         )
@@ -139,7 +139,7 @@ async fn get_spaces_v2_lists_an_owners_spaces() {
     let bob = login(&emu, seed::BOB_CODE).await.0;
     assert_code(
         &send(
-            reqwest::Client::new()
+            crate::common::http()
                 .get(&url)
                 .header("Authorization", &bob),
         )

@@ -74,7 +74,7 @@ pub(crate) fn create_body(container: &str, name: &str, data: &[u8], part: usize)
 }
 
 async fn put_parts(created: &Value, data: &[u8]) {
-    let client = reqwest::Client::new();
+    let client = crate::common::http();
     for part in created["multiParts"].as_array().unwrap() {
         let offset = part["partOffset"].as_u64().unwrap() as usize;
         let size = part["partSize"].as_u64().unwrap() as usize;
@@ -193,7 +193,7 @@ async fn multipart_upload_then_ranged_download() {
     assert_eq!(space["data"]["spaceUsed"], content.len().to_string());
 
     let url = download_url(&emu, &token, &c, &file_id).await;
-    let client = reqwest::Client::new();
+    let client = crate::common::http();
     let resp = client.get(&url).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.headers()["accept-ranges"], "bytes");
@@ -249,7 +249,9 @@ async fn small_and_empty_files() {
     let id = upload(&emu, &token, &c, "note.txt", b"hello").await;
     let url = download_url(&emu, &token, &c, &id).await;
     assert_eq!(
-        reqwest::get(&url)
+        crate::common::http()
+            .get(&url)
+            .send()
             .await
             .unwrap()
             .bytes()
@@ -261,7 +263,7 @@ async fn small_and_empty_files() {
 
     let empty = upload(&emu, &token, &c, "empty.txt", b"").await;
     let url = download_url(&emu, &token, &c, &empty).await;
-    let resp = reqwest::get(&url).await.unwrap();
+    let resp = crate::common::http().get(&url).send().await.unwrap();
     assert_eq!(resp.headers()["content-length"], "0");
 }
 
@@ -309,7 +311,9 @@ async fn identical_content_is_an_instant_upload() {
     assert_ok(post(&emu, &bob, "/files/complete", json!({"fileId": id})).await);
     let url = download_url(&emu, &bob, &bob_space, id).await;
     assert_eq!(
-        reqwest::get(&url)
+        crate::common::http()
+            .get(&url)
+            .send()
             .await
             .unwrap()
             .bytes()
@@ -450,7 +454,7 @@ async fn complete_checks_parts_and_digests() {
     let created = assert_ok(create(&emu, &token, create_body(&c, "a.bin", &content, PART)).await);
     let id = created["fileId"].as_str().unwrap().to_owned();
     let first = created["multiParts"][0]["uploadUrl"].as_str().unwrap();
-    reqwest::Client::new()
+    crate::common::http()
         .put(first)
         .body(content[..PART].to_vec())
         .send()
@@ -459,7 +463,7 @@ async fn complete_checks_parts_and_digests() {
     assert_code(&complete(id.clone()).await, 13000402);
     // A part of the wrong size.
     let second = created["multiParts"][1]["uploadUrl"].as_str().unwrap();
-    reqwest::Client::new()
+    crate::common::http()
         .put(second)
         .body(content[PART..PART + 5].to_vec())
         .send()
@@ -467,7 +471,7 @@ async fn complete_checks_parts_and_digests() {
         .unwrap();
     assert_code(&complete(id.clone()).await, 13000402);
     // Re-uploading the part fixes it; a wrong claimed sha256 still fails.
-    reqwest::Client::new()
+    crate::common::http()
         .put(second)
         .body(content[PART..].to_vec())
         .send()
@@ -520,7 +524,7 @@ async fn upload_urls_expire_and_can_be_reissued() {
         .as_str()
         .unwrap()
         .to_owned();
-    let client = reqwest::Client::new();
+    let client = crate::common::http();
 
     let forged = url.replace("sig=", "sig=0");
     assert_eq!(
@@ -596,7 +600,12 @@ async fn upload_urls_expire_and_can_be_reissued() {
     let url = download_url(&emu, &token, &c, &id).await;
     emu.advance_clock(Duration::from_secs(3601));
     assert_eq!(
-        reqwest::get(&url).await.unwrap().status(),
+        crate::common::http()
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .status(),
         StatusCode::FORBIDDEN
     );
 }
@@ -755,7 +764,7 @@ async fn upload_urls(
 }
 
 async fn put_ok(url: &str, bytes: &[u8]) {
-    let resp = reqwest::Client::new()
+    let resp = crate::common::http()
         .put(url)
         .body(bytes.to_vec())
         .send()
@@ -837,7 +846,9 @@ async fn pipelined_upload_learns_hash_ctx_part_by_part() {
     assert_eq!(second["rapidUpload"], true);
     let url = download_url(&emu, &token, &c, second["fileId"].as_str().unwrap()).await;
     assert_eq!(
-        reqwest::get(&url)
+        crate::common::http()
+            .get(&url)
+            .send()
             .await
             .unwrap()
             .bytes()
@@ -983,7 +994,7 @@ async fn download_urls_carry_digest_and_size_and_expire_after_an_hour() {
     let url = item["url"].as_str().unwrap();
     assert!(url.contains("X-Amz-Expires=3600"), "{url}");
 
-    let client = reqwest::Client::new();
+    let client = crate::common::http();
     emu.advance_clock(Duration::from_secs(3590));
     let resp = client.get(url).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
