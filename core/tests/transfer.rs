@@ -4,15 +4,17 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use futures::TryStreamExt;
 use koodrive_core::files::GetFile;
 use koodrive_core::listing::ListQuery;
 use koodrive_core::model::{ContainerType, File};
+use koodrive_core::transfer::download::{DownloadCheckpoint, DownloadOptions, DownloadResult};
 use koodrive_core::transfer::upload::{HashOrder, UploadCheckpoint, UploadOptions, UploadResult};
-use koodrive_core::transfer::{Progress, TransferControl};
-use koodrive_core::{Client, Endpoint, ErrorKind, ValidationError};
-use koodrive_emulator::{Emulator, seed};
+use koodrive_core::transfer::{MemorySink, Progress, TransferControl};
+use koodrive_core::{Client, Config, Endpoint, ErrorKind, RetryPolicy, ValidationError};
+use koodrive_emulator::{Emulator, FaultConfig, seed};
 use sha2::{Digest, Sha256};
 
 const MIB: usize = 1024 * 1024;
@@ -50,6 +52,8 @@ fn options(container: &str, name: &str) -> UploadOptions {
     UploadOptions {
         part_size: Some(5 * MIB as u64),
         concurrency: 3,
+        // Report every change, so that pause and cancel can react to the first part.
+        progress_interval: Duration::from_micros(1),
         ..UploadOptions::new(container, None, name)
     }
 }
@@ -149,6 +153,16 @@ async fn pause_resume_and_nothing_resent() {
     let stored = serde_json::to_string(&checkpoint).unwrap();
     let checkpoint: UploadCheckpoint = serde_json::from_str(&stored).unwrap();
     let acked = checkpoint.acked_parts.len();
+    let acked_bytes: u64 = checkpoint
+        .acked_parts
+        .iter()
+        .map(|n| checkpoint.plan.part(*n).size)
+        .sum();
+    assert!(
+        acked < 5,
+        "paused before the end: {:?}",
+        checkpoint.acked_parts
+    );
 
     let puts = Arc::new(AtomicU64::new(0));
     let first_report = Arc::new(AtomicBool::new(true));
@@ -169,7 +183,7 @@ async fn pause_resume_and_nothing_resent() {
     assert_eq!(outcome.sha256, Some(hex(&Sha256::digest(&data))));
     assert_eq!(
         puts.load(Ordering::SeqCst),
-        (acked * 5 * MIB) as u64,
+        acked_bytes,
         "progress resumes where it stopped"
     );
     let remaining_parts = 5 - acked as u64;
@@ -249,4 +263,184 @@ async fn small_and_empty_files() {
         assert_eq!(outcome.size, data.len() as u64);
         assert_eq!(outcome.sha256, Some(hex(&Sha256::digest(&data))));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelined_upload_reads_once_and_enables_later_rapid_uploads() {
+    let emu = Emulator::start().await.unwrap();
+    let (client, container) = alice(&emu).await;
+    let data = content(13 * MIB + 64, 5);
+    let mut opts = options(&container, "pipelined.bin");
+    opts.hash_order = HashOrder::Pipelined;
+    let outcome = completed(client.upload(&data, opts).await.unwrap());
+    assert_eq!(outcome.sha256, Some(hex(&Sha256::digest(&data))));
+    assert!(!outcome.rapid);
+    let again = completed(
+        client
+            .upload(&data, options(&container, "again.bin"))
+            .await
+            .unwrap(),
+    );
+    assert!(
+        again.rapid,
+        "complete stored the digest, so the content is known now"
+    );
+}
+
+fn download_opts(container: &str, file_id: &str) -> DownloadOptions {
+    DownloadOptions {
+        range_size: Some(MIB as u64),
+        concurrency: 4,
+        progress_interval: Duration::from_micros(1),
+        ..DownloadOptions::new(container, file_id)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ranged_download_verifies_and_resumes() {
+    let emu = Emulator::start().await.unwrap();
+    let (client, container) = alice(&emu).await;
+    let data = content(12 * MIB + 7, 6);
+    let file = completed(
+        client
+            .upload(&data, options(&container, "dl.bin"))
+            .await
+            .unwrap(),
+    );
+
+    let sink = MemorySink::new();
+    let DownloadResult::Completed(outcome) = client
+        .download(&sink, download_opts(&container, &file.file_id))
+        .await
+        .unwrap()
+    else {
+        panic!("paused")
+    };
+    assert!(outcome.verified);
+    assert_eq!(Some(outcome.sha256.clone()), file.sha256);
+    assert_eq!(sink.into_inner(), data);
+
+    // Pause after the first bytes land, then resume into the same sink.
+    let sink = MemorySink::new();
+    let control = TransferControl::new();
+    let pauser = control.clone();
+    let mut opts = download_opts(&container, &file.file_id);
+    opts.concurrency = 1;
+    opts.control = control;
+    opts.on_progress = Some(Arc::new(move |p: Progress| {
+        if p.done >= 3 * MIB as u64 {
+            pauser.pause();
+        }
+    }));
+    let DownloadResult::Paused(cp) = client.download(&sink, opts).await.unwrap() else {
+        panic!("expected a pause")
+    };
+    assert!(
+        cp.hash.bytes >= 3 * MIB as u64 && cp.hash.bytes < data.len() as u64,
+        "{cp:?}"
+    );
+    let cp: DownloadCheckpoint =
+        serde_json::from_str(&serde_json::to_string(&cp).unwrap()).unwrap();
+    let before = emu.request_count();
+    let resumed = client
+        .resume_download(&sink, cp.clone(), download_opts(&container, &file.file_id))
+        .await
+        .unwrap();
+    assert!(matches!(resumed, DownloadResult::Completed(ref o) if o.verified));
+    let left = (data.len() as u64 - cp.hash.bytes).div_ceil(MIB as u64);
+    assert!(
+        emu.request_count() - before <= left + 2,
+        "only the missing ranges were fetched"
+    );
+    assert_eq!(sink.into_inner(), data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfers_survive_injected_faults() {
+    let emu = Emulator::start().await.unwrap();
+    let client = Client::builder(Endpoint::Custom(emu.base_url()))
+        .config(Config {
+            retry: RetryPolicy {
+                max_attempts: 8,
+                initial_backoff: Duration::from_millis(20),
+                ..RetryPolicy::default()
+            },
+            ..Config::new(Endpoint::Custom(emu.base_url()))
+        })
+        .build()
+        .unwrap();
+    client.create_session(seed::ALICE_CODE, None).await.unwrap();
+    let container = emu.personal_container_id(seed::ALICE_USER_ID);
+    emu.set_faults(FaultConfig {
+        seed: 42,
+        error_rate: 0.15,
+        retry_after_secs: 0,
+        reset_rate: 0.1,
+        truncate_rate: 0.1,
+        ..FaultConfig::default()
+    });
+    let data = content(15 * MIB, 7);
+    let file = completed(
+        client
+            .upload(&data, options(&container, "faulty.bin"))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(file.sha256, Some(hex(&Sha256::digest(&data))));
+    let sink = MemorySink::new();
+    let result = client
+        .download(&sink, download_opts(&container, &file.file_id))
+        .await
+        .unwrap();
+    assert!(matches!(result, DownloadResult::Completed(ref o) if o.verified));
+    assert_eq!(sink.into_inner(), data);
+    let stats = emu.fault_stats();
+    assert!(
+        stats.errors + stats.resets + stats.truncations > 0,
+        "faults were injected: {stats:?}"
+    );
+}
+
+#[cfg(feature = "fs")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_on_disk_and_a_failed_verification_leaves_nothing() {
+    use koodrive_core::transfer::fs::{FileSource, partial_paths};
+    let emu = Emulator::start().await.unwrap();
+    let (client, container) = alice(&emu).await;
+    let dir = std::env::temp_dir().join(format!("kd-transfer-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let local = dir.join("source.bin");
+    let data = content(6 * MIB + 1, 8);
+    std::fs::write(&local, &data).unwrap();
+    let source = FileSource::open(&local).unwrap();
+    let file = completed(
+        client
+            .upload(&source, options(&container, "from-disk.bin"))
+            .await
+            .unwrap(),
+    );
+
+    let target = dir.join("copy.bin");
+    let result = client
+        .download_to_path(&target, download_opts(&container, &file.file_id))
+        .await
+        .unwrap();
+    assert!(matches!(result, DownloadResult::Completed(_)));
+    assert_eq!(std::fs::read(&target).unwrap(), data);
+
+    let bad_target = dir.join("bad.bin");
+    let mut opts = download_opts(&container, &file.file_id);
+    opts.expected_sha256 = Some("0".repeat(64));
+    let err = client
+        .download_to_path(&bad_target, opts)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+    assert!(
+        !bad_target.exists(),
+        "no file at the path after a failed verification"
+    );
+    let (part, checkpoint) = partial_paths(&bad_target);
+    assert!(!part.exists() && !checkpoint.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -12,6 +12,9 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::platform::{BoxFuture, MaybeSend, MaybeSync};
 
+pub mod download;
+#[cfg(all(feature = "fs", not(target_arch = "wasm32")))]
+pub mod fs;
 pub mod hashing;
 pub mod plan;
 pub mod upload;
@@ -72,7 +75,7 @@ impl<S: Source + ?Sized> Source for Arc<S> {
 /// Where downloaded bytes go, written by range in any order.
 pub trait Sink: MaybeSend + MaybeSync {
     /// Writes `data` at `offset`.
-    fn write_at(&self, offset: u64, data: Vec<u8>) -> BoxFuture<'_, std::io::Result<()>>;
+    fn write_at<'a>(&'a self, offset: u64, data: &'a [u8]) -> BoxFuture<'a, std::io::Result<()>>;
 }
 
 /// How far a transfer has come.
@@ -120,5 +123,33 @@ impl TransferControl {
 
     pub(crate) fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::SeqCst) == CANCEL
+    }
+}
+
+/// An in-memory sink, for small files and tests.
+#[derive(Debug, Default)]
+pub struct MemorySink(std::sync::Mutex<Vec<u8>>);
+
+impl MemorySink {
+    /// An empty sink.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The bytes written so far.
+    pub fn into_inner(self) -> Vec<u8> {
+        self.0.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Sink for MemorySink {
+    fn write_at<'a>(&'a self, offset: u64, data: &'a [u8]) -> BoxFuture<'a, std::io::Result<()>> {
+        let mut buf = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let end = offset as usize + data.len();
+        if buf.len() < end {
+            buf.resize(end, 0);
+        }
+        buf[offset as usize..end].copy_from_slice(data);
+        Box::pin(async { Ok(()) })
     }
 }

@@ -1100,6 +1100,9 @@ impl UploadTask<'_> {
             }
 
             loop {
+                if options.control.is_cancelled() || options.control.is_paused() {
+                    break;
+                }
                 let now = client.clock().now_millis();
                 match machine.next_action(now, concurrency.saturating_sub(sending)) {
                     Action::Wait => break,
