@@ -473,6 +473,7 @@ impl DownloadMachine {
 enum Event {
     Url(Result<(String, u64, Option<String>, Option<String>)>),
     Fetched(ByteRange, Result<FetchOutcome>),
+    RetryDue(ByteRange),
 }
 
 enum FetchOutcome {
@@ -657,6 +658,7 @@ async fn run_download(
                 let (url, size, sha256, name) = result.map_err(fail)?;
                 machine.got_url(url, size, sha256, name);
             }
+            Event::RetryDue(range) => machine.fetch_failed(range),
             Event::Fetched(range, result) => {
                 fetching -= 1;
                 match result {
@@ -675,8 +677,11 @@ async fn run_download(
                         let wait = retry::backoff(&policy, *tries, err.retry_after(), &mut rng);
                         *tries += 1;
                         tracing::debug!(range = range.index, wait_ms = wait.as_millis() as u64, error = %err, "retrying range");
-                        client.clock().sleep(wait).await;
-                        machine.fetch_failed(range);
+                        // Wait without holding up the ranges still in flight.
+                        in_flight.push(Box::pin(async move {
+                            client.clock().sleep(wait).await;
+                            Event::RetryDue(range)
+                        }));
                     }
                 }
             }

@@ -296,6 +296,30 @@ pub struct UploadOptions {
     pub progress_interval: Duration,
     /// Pauses or cancels the upload.
     pub control: TransferControl,
+    /// Re-issues parts far slower than their peers; off when `None`.
+    pub hedge: Option<Hedge>,
+}
+
+/// When a slow part is sent a second time, the first answer winning.
+///
+/// A part is hedged once it has been in flight longer than both `min_wait` and
+/// `factor` times the median time of the parts finished so far (at least three),
+/// and a sending slot is free.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hedge {
+    /// How many times slower than the median a part must be.
+    pub factor: f64,
+    /// The shortest time in flight before a part may be hedged.
+    pub min_wait: Duration,
+}
+
+impl Default for Hedge {
+    fn default() -> Self {
+        Self {
+            factor: 3.0,
+            min_wait: Duration::from_secs(2),
+        }
+    }
 }
 
 impl std::fmt::Debug for UploadOptions {
@@ -892,6 +916,10 @@ impl UploadMachine {
     /// Records the outcome of a part's `PUT`.
     pub fn sent(&mut self, part: u32, outcome: SendOutcome) {
         let slot = &mut self.parts[(part - 1) as usize];
+        if slot.state == PartState::Acked {
+            // A hedged copy of a part that already went through.
+            return;
+        }
         slot.state = match outcome {
             SendOutcome::Acked => PartState::Acked,
             SendOutcome::Retry => PartState::Pending,
@@ -900,6 +928,24 @@ impl UploadMachine {
                 PartState::Pending
             }
         };
+    }
+
+    /// The part's URL while it is being sent, for a hedged second copy.
+    pub fn sending_url(&self, part: u32) -> Option<String> {
+        let slot = self.parts.get(part.checked_sub(1)? as usize)?;
+        (slot.state == PartState::Sending).then(|| slot.url.as_ref().map(|(u, _)| u.clone()))?
+    }
+
+    /// The part's place in the file.
+    pub fn part_spec(&self, part: u32) -> PartSpec {
+        self.plan.part(part)
+    }
+
+    /// Whether the part is acknowledged.
+    pub fn is_acked(&self, part: u32) -> bool {
+        self.parts
+            .get(part.wrapping_sub(1) as usize)
+            .is_some_and(|p| p.state == PartState::Acked)
     }
 
     /// Records the answer to `complete_upload`.
@@ -1034,7 +1080,9 @@ enum Event {
     Hashed(PartSpec, std::io::Result<Vec<u8>>),
     Created(Result<CreatedFile>),
     Urls(GetUploadUrls, Result<UploadUrls>),
-    Sent(PartSpec, Result<SendOutcome>),
+    Sent(PartSpec, u64, Result<SendOutcome>),
+    RetryDue(PartSpec),
+    Tick,
     Completed(Result<Empty>),
 }
 
@@ -1076,6 +1124,12 @@ impl UploadTask<'_> {
         let mut sending = 0usize;
         let mut budget = policy.budget;
         let mut attempts: HashMap<u32, u32> = HashMap::new();
+        // Copies of each part in flight, when each was last sent, how long the
+        // finished ones took: what hedging decides from.
+        let mut copies: HashMap<u32, u32> = HashMap::new();
+        let mut started: HashMap<u32, u64> = HashMap::new();
+        let mut durations: Vec<u64> = Vec::new();
+        let mut hedged = 0u32;
         reporter.report(client, machine.acked_bytes(), machine.total_bytes(), false);
 
         loop {
@@ -1140,22 +1194,28 @@ impl UploadTask<'_> {
                     Action::Send { part, url } => {
                         sending += 1;
                         let bytes = held.remove(&part.number);
-                        in_flight.push(Box::pin(async move {
-                            let bytes = match bytes {
-                                Some(b) => b,
-                                None => match source.read_at(part.offset, part.size as usize).await
-                                {
-                                    Ok(b) => b,
-                                    Err(e) => return Event::Sent(part, Err(io_error(e))),
-                                },
-                            };
-                            Event::Sent(part, put_part(client, &url, bytes).await)
-                        }));
+                        *copies.entry(part.number).or_insert(0) += 1;
+                        started.insert(part.number, now);
+                        in_flight.push(send_part(client, source, part, url, bytes, now));
                     }
                 }
             }
 
-            let Some(event) = in_flight.next().await else {
+            // With hedging on, wake up now and then to look for stragglers.
+            let event = match options.hedge {
+                Some(_) if sending > 0 => {
+                    let tick: BoxFuture<'_, Event> = Box::pin(async move {
+                        client.clock().sleep(Duration::from_millis(250)).await;
+                        Event::Tick
+                    });
+                    match futures::future::select(in_flight.next(), tick).await {
+                        futures::future::Either::Left((event, _)) => event,
+                        futures::future::Either::Right((event, _)) => Some(event),
+                    }
+                }
+                _ => in_flight.next().await,
+            };
+            let Some(event) = event else {
                 return Err(Error::new(
                     ErrorKind::Decode,
                     "the upload stalled: nothing to do and nothing in flight",
@@ -1176,10 +1236,51 @@ impl UploadTask<'_> {
                 Event::Created(result) => machine.created(now, result)?,
                 Event::Urls(sent, result) => machine.got_urls(now, &sent, result)?,
                 Event::Completed(result) => machine.completed(result)?,
-                Event::Sent(part, result) => {
+                Event::Tick => {
+                    let Some(hedge) = options.hedge else { continue };
+                    if durations.len() < 3 || sending >= concurrency {
+                        continue;
+                    }
+                    let mut sorted = durations.clone();
+                    sorted.sort_unstable();
+                    let median = sorted[sorted.len() / 2] as f64;
+                    let threshold = (median * hedge.factor).max(hedge.min_wait.as_millis() as f64);
+                    let straggler = started.iter().find(|(n, t)| {
+                        copies.get(n) == Some(&1) && (now.saturating_sub(**t)) as f64 > threshold
+                    });
+                    if let Some((&number, _)) = straggler
+                        && let Some(url) = machine.sending_url(number)
+                    {
+                        tracing::debug!(part = number, "hedging a slow part");
+                        hedged += 1;
+                        sending += 1;
+                        *copies.entry(number).or_insert(0) += 1;
+                        in_flight.push(send_part(
+                            client,
+                            source,
+                            machine.part_spec(number),
+                            url,
+                            None,
+                            now,
+                        ));
+                    }
+                }
+                Event::RetryDue(part) => {
+                    machine.sent(part.number, SendOutcome::Retry);
+                }
+                Event::Sent(part, sent_at, result) => {
                     sending -= 1;
+                    let left = copies.get_mut(&part.number).map(|c| {
+                        *c -= 1;
+                        *c
+                    });
+                    if machine.is_acked(part.number) {
+                        continue;
+                    }
                     let outcome = match result {
                         Ok(o) => o,
+                        // Another copy is still on its way; let it decide.
+                        Err(_) if left.unwrap_or(0) > 0 => continue,
                         Err(err) => {
                             let tries = attempts.entry(part.number).or_insert(1);
                             if !err.is_retryable() || *tries >= policy.max_attempts || budget < 1.0
@@ -1190,12 +1291,22 @@ impl UploadTask<'_> {
                             let wait = retry::backoff(&policy, *tries, err.retry_after(), &mut rng);
                             *tries += 1;
                             tracing::debug!(part = part.number, wait_ms = wait.as_millis() as u64, error = %err, "retrying part");
-                            client.clock().sleep(wait).await;
-                            SendOutcome::Retry
+                            // Wait without holding up the parts still in flight.
+                            in_flight.push(Box::pin(async move {
+                                client.clock().sleep(wait).await;
+                                Event::RetryDue(part)
+                            }));
+                            started.remove(&part.number);
+                            continue;
                         }
                     };
                     if outcome == SendOutcome::Acked {
                         budget = (budget + policy.budget_refill).min(policy.budget);
+                        durations.push(now.saturating_sub(sent_at));
+                        started.remove(&part.number);
+                        if hedged > 0 {
+                            tracing::trace!(hedged, "parts hedged so far");
+                        }
                     }
                     machine.sent(part.number, outcome);
                     reporter.report(client, machine.acked_bytes(), machine.total_bytes(), false);
@@ -1203,6 +1314,27 @@ impl UploadTask<'_> {
             }
         }
     }
+}
+
+/// Reads a part (unless its bytes are at hand) and `PUT`s it.
+fn send_part<'a>(
+    client: &'a Client,
+    source: &'a dyn Source,
+    part: PartSpec,
+    url: String,
+    bytes: Option<Vec<u8>>,
+    started_ms: u64,
+) -> BoxFuture<'a, Event> {
+    Box::pin(async move {
+        let bytes = match bytes {
+            Some(b) => b,
+            None => match source.read_at(part.offset, part.size as usize).await {
+                Ok(b) => b,
+                Err(e) => return Event::Sent(part, started_ms, Err(io_error(e))),
+            },
+        };
+        Event::Sent(part, started_ms, put_part(client, &url, bytes).await)
+    })
 }
 
 fn io_error(e: std::io::Error) -> Error {
