@@ -207,8 +207,13 @@ async fn cancel_never_completes_and_a_changed_source_is_refused() {
 
     let control = TransferControl::new();
     let canceller = control.clone();
+    let saved: Arc<Mutex<Option<UploadCheckpoint>>> = Arc::default();
+    let store = saved.clone();
     let mut opts = options(&container, "cancelled.bin");
     opts.control = control;
+    opts.on_checkpoint = Some(Arc::new(move |cp: &UploadCheckpoint| {
+        *store.lock().unwrap() = Some(cp.clone());
+    }));
     opts.on_progress = Some(Arc::new(move |p: Progress| {
         if p.done > 0 {
             canceller.cancel();
@@ -222,7 +227,29 @@ async fn cancel_never_completes_and_a_changed_source_is_refused() {
             .contains(&"cancelled.bin".to_owned())
     );
 
-    // Pause, then try to resume with other bytes of another length.
+    // Nothing is lost: the last stored checkpoint resumes the cancelled upload.
+    let checkpoint = saved
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("a checkpoint was stored");
+    assert!(!checkpoint.acked_parts.is_empty());
+    let outcome = completed(
+        client
+            .resume_upload(&data, checkpoint, options(&container, "cancelled.bin"))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(outcome.sha256, Some(hex(&Sha256::digest(&data))));
+    assert!(
+        root_names(&client, &container)
+            .await
+            .contains(&"cancelled.bin".to_owned())
+    );
+
+    // Pause, then try to resume with other bytes of another length. (New content:
+    // the server knows `data` now and would take it as a rapid upload.)
+    let data = content(16 * MIB, 9);
     let control = TransferControl::new();
     let pauser = control.clone();
     let mut opts = options(&container, "changing.bin");

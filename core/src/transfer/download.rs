@@ -114,7 +114,13 @@ pub struct DownloadOptions {
     pub progress_interval: Duration,
     /// Pauses or cancels the download.
     pub control: TransferControl,
+    /// Receives a fresh checkpoint whenever the verified prefix grows, so that a
+    /// download that fails or whose process dies can resume from the last one.
+    pub on_checkpoint: Option<DownloadCheckpointCallback>,
 }
+
+/// Receives download checkpoints as the download advances.
+pub type DownloadCheckpointCallback = std::sync::Arc<dyn Fn(&DownloadCheckpoint) + Send + Sync>;
 
 impl std::fmt::Debug for DownloadOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -664,8 +670,15 @@ async fn run_download(
                 match result {
                     Ok(FetchOutcome::Bytes(bytes)) => {
                         budget = (budget + policy.budget_refill).min(policy.budget);
+                        let before = machine.checkpoint().map(|c| c.hash.bytes);
                         machine.fetched(range, bytes);
                         report(&machine, &mut last_report, false);
+                        if let (Some(save), Some(cp)) =
+                            (&options.on_checkpoint, machine.checkpoint())
+                            && Some(cp.hash.bytes) != before
+                        {
+                            save(&cp);
+                        }
                     }
                     Ok(FetchOutcome::UrlExpired) => machine.url_expired(range),
                     Err(err) => {

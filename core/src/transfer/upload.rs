@@ -298,7 +298,14 @@ pub struct UploadOptions {
     pub control: TransferControl,
     /// Re-issues parts far slower than their peers; off when `None`.
     pub hedge: Option<Hedge>,
+    /// Receives a fresh checkpoint whenever the server acknowledges a part, so
+    /// that an upload that fails, is cancelled or whose process dies can resume
+    /// from the last one stored.
+    pub on_checkpoint: Option<CheckpointCallback>,
 }
+
+/// Receives upload checkpoints as the upload advances.
+pub type CheckpointCallback = std::sync::Arc<dyn Fn(&UploadCheckpoint) + Send + Sync>;
 
 /// When a slow part is sent a second time, the first answer winning.
 ///
@@ -1233,7 +1240,12 @@ impl UploadTask<'_> {
                         held.insert(spec.number, bytes);
                     }
                 }
-                Event::Created(result) => machine.created(now, result)?,
+                Event::Created(result) => {
+                    machine.created(now, result)?;
+                    if let (Some(save), Some(cp)) = (&options.on_checkpoint, machine.checkpoint()) {
+                        save(&cp);
+                    }
+                }
                 Event::Urls(sent, result) => machine.got_urls(now, &sent, result)?,
                 Event::Completed(result) => machine.completed(result)?,
                 Event::Tick => {
@@ -1310,6 +1322,12 @@ impl UploadTask<'_> {
                     }
                     machine.sent(part.number, outcome);
                     reporter.report(client, machine.acked_bytes(), machine.total_bytes(), false);
+                    if outcome == SendOutcome::Acked
+                        && let (Some(save), Some(cp)) =
+                            (&options.on_checkpoint, machine.checkpoint())
+                    {
+                        save(&cp);
+                    }
                 }
             }
         }
