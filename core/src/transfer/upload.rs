@@ -608,10 +608,17 @@ impl UploadMachine {
             || PartPlan::new(plan.total, Some(plan.part_size)).is_err()
             || !checkpoint.hash.bytes.is_multiple_of(64)
             || checkpoint.hash.bytes > plan.total
-            || checkpoint
-                .acked_parts
-                .iter()
-                .any(|n| *n == 0 || *n > plan.count())
+            // Hashing stops at part boundaries (or the end of the file).
+            || !(checkpoint.hash.bytes == plan.total
+                || checkpoint.hash.bytes.is_multiple_of(plan.part_size))
+            // A part is sent only after it is hashed; the last part may be the
+            // exception when the file's end is not on a block boundary.
+            || checkpoint.acked_parts.iter().any(|n| {
+                *n == 0
+                    || *n > plan.count()
+                    || !(plan.part(*n).offset < checkpoint.hash.bytes
+                        || (*n == plan.count() && plan.part(*n).offset == checkpoint.hash.bytes))
+            })
         {
             return Err(ValidationError::BadCheckpoint {
                 reason: "its part plan does not fit the source".into(),
@@ -652,8 +659,11 @@ impl UploadMachine {
                 slot.state = PartState::Acked;
             }
         }
-        if machine.order == HashOrder::HashFirst && hashed < plan.total {
-            // A hash-first upload is created only after hashing, so this cannot be.
+        let last_offset = plan.part(plan.count()).offset;
+        if machine.order == HashOrder::HashFirst && hashed < plan.total && hashed != last_offset {
+            // A hash-first upload is created only after hashing; its checkpoint can
+            // only stop short by the last part, when the file's end is not on a
+            // block boundary.
             return Err(ValidationError::BadCheckpoint {
                 reason: "hashing was not finished".into(),
             }
@@ -756,11 +766,12 @@ impl UploadMachine {
             return self.next_while_completing();
         }
 
-        // A part goes out as soon as it has a live URL and a free slot.
+        // A part goes out once it is hashed (so its bytes are read once) and has
+        // a live URL and a free slot.
         if free_send_slots > 0 {
             let ready = self.parts.iter_mut().find(|p| {
                 p.state == PartState::Pending
-                    && p.spec.offset < self.hasher.length().max(1)
+                    && p.spec.end() <= self.hasher.length()
                     && url_live(&p.url, now_ms)
             });
             if let Some(slot) = ready {
@@ -811,8 +822,8 @@ impl UploadMachine {
         }
 
         // Pipelined: read ahead while fewer than `concurrency + 1` parts wait to go.
-        if self.order == HashOrder::Pipelined
-            && !self.hash_in_flight
+        // (A resumed hash-first upload may also have its last part to hash again.)
+        if !self.hash_in_flight
             && self.hashed_unsent <= self.concurrency
             && let Some(spec) = self.next_part_to_hash()
         {
@@ -986,9 +997,12 @@ impl UploadMachine {
             return None;
         }
         let hashed = self.hasher.length();
+        // Past the end of a file whose length is not a multiple of 64 there is no
+        // midstate; the last part's start is the resumable position then.
+        let last = self.parts.last().expect("a plan has at least one part");
         let hash = self.hasher.progress().unwrap_or(HashProgress {
-            bytes: 0,
-            words: MidstateHasher::new().midstate().unwrap_or_default(),
+            bytes: last.spec.offset,
+            words: last.ctx.unwrap_or_default(),
         });
         let part_ctx = self
             .parts
