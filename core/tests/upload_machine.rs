@@ -13,7 +13,7 @@ use futures::executor::block_on;
 use koodrive_core::auth::AppCredentials;
 use koodrive_core::platform::BoxFuture;
 use koodrive_core::transfer::upload::{
-    HashOrder, NameConflict, UploadCheckpoint, UploadOptions, UploadOutcome, UploadResult,
+    HashOrder, Hedge, NameConflict, UploadCheckpoint, UploadOptions, UploadOutcome, UploadResult,
 };
 use koodrive_core::transfer::{Progress, Source, TransferControl};
 use koodrive_core::{
@@ -117,6 +117,8 @@ struct DriveState {
     put_latency_ms: u64,
     /// Answers given to a part's next `PUT`s instead of storing it.
     put_faults: HashMap<u32, VecDeque<HttpResponse>>,
+    /// Parts whose next `PUT` never gets an answer.
+    hung: std::collections::HashSet<u32>,
     calls: Vec<Call>,
     /// What the client did that the real service would refuse.
     violations: Vec<String>,
@@ -235,6 +237,12 @@ impl FakeDrive {
 
 impl Transport for FakeDrive {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        if request.method == Method::Put {
+            let (_, part, _) = parse_part_url(&request.url);
+            if self.with(|s| s.hung.remove(&part)) {
+                return Box::pin(futures::future::pending());
+            }
+        }
         let response = self.answer(request);
         Box::pin(async move { Ok(response) })
     }
@@ -931,4 +939,26 @@ fn a_checkpoint_hashed_to_the_middle_of_a_part_is_refused() {
         "{err}"
     );
     assert_eq!(drive.calls().len(), before, "nothing was sent");
+}
+
+#[test]
+fn a_straggling_part_is_hedged() {
+    let (client, drive, _clock) = setup();
+    let data = content(22 * MIB, 12);
+    drive.with(|s| s.hung.insert(2));
+    let mut opts = options(HashOrder::HashFirst);
+    opts.concurrency = 3;
+    opts.hedge = Some(Hedge {
+        factor: 3.0,
+        min_wait: Duration::from_secs(1),
+    });
+    let outcome = completed(block_on(client.upload(&data, opts)).unwrap());
+
+    assert_eq!(outcome.sha256, Some(hex(&Sha256::digest(&data))));
+    // Part 2's first PUT never answered; its hedged copy went through.
+    let answered = drive.puts_per_part(0);
+    assert_eq!(answered.get(&2), Some(&1), "{answered:?}");
+    assert_eq!(answered.len(), 5);
+    assert_eq!(drive.completes(), 1);
+    assert_eq!(drive.violations(), Vec::<String>::new());
 }
