@@ -437,7 +437,7 @@ async fn files_on_disk_and_a_failed_verification_leaves_nothing() {
     let dir = std::env::temp_dir().join(format!("kd-transfer-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let local = dir.join("source.bin");
-    let data = content(6 * MIB + 1, 8);
+    let data = content(12 * MIB + 1, 8);
     std::fs::write(&local, &data).unwrap();
     let source = FileSource::open(&local).unwrap();
     let file = completed(
