@@ -267,3 +267,44 @@ fn ctrl_c_pauses_an_upload_and_the_same_command_resumes_it() {
         "resumed upload differs"
     );
 }
+
+/// Content damaged on the server fails the download's SHA-256 check with exit code 6
+/// and leaves no file at the target.
+#[test]
+fn a_damaged_download_exits_with_6() {
+    let drive = Drive::new();
+    let local = drive.path("small.bin");
+    let bytes = content(3 * 1024 * 1024);
+    std::fs::write(&local, &bytes).unwrap();
+    let uploaded = drive.json(&["upload", str_arg(&local), "--code", "alice-code"]);
+
+    // The emulator keeps contents as blobs named by their SHA-256.
+    let blob = drive
+        .path("data/blobs")
+        .join(uploaded["sha256"].as_str().unwrap());
+    let mut damaged = std::fs::read(&blob).expect("the emulator's blob");
+    damaged[1000] ^= 0xff;
+    std::fs::write(&blob, damaged).unwrap();
+
+    let target = drive.path("back.bin");
+    drive.expect(6, &["download", "/small.bin", str_arg(&target)]);
+    assert!(!target.exists());
+}
+
+/// A stored session past its 20 idle minutes is not sent; without a code that is exit
+/// code 3, with one the command logs in again.
+#[test]
+fn an_expired_session_needs_a_new_login() {
+    let drive = Drive::new();
+    drive.expect(0, &["login", "--code", "alice-code"]);
+    let mut stored: Value =
+        serde_json::from_slice(&std::fs::read(drive.session_file()).unwrap()).unwrap();
+    stored["expiresAtMs"] = Value::from(1);
+    std::fs::write(drive.session_file(), stored.to_string()).unwrap();
+
+    let err = drive.run(&["ls"]);
+    assert_eq!(err.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&err.stderr).contains("expired"));
+    drive.expect(0, &["ls", "--code", "alice-code"]);
+    drive.expect(0, &["ls"]);
+}
