@@ -78,7 +78,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 
 /// A size for people: `64 MiB`, `1 GiB`, `1.5 GiB`.
 pub fn human_size(bytes: u64) -> String {
-    if bytes >= GIB && bytes % (GIB / 4) == 0 {
+    if bytes >= GIB && bytes.is_multiple_of(GIB / 4) {
         trim_float(bytes as f64 / GIB as f64, "GiB")
     } else if bytes >= MIB {
         trim_float(bytes as f64 / MIB as f64, "MiB")

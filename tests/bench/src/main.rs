@@ -642,7 +642,7 @@ async fn p5(
             "upload, 5 % of PUTs 503 (Retry-After {} s), Pipelined",
             faults.retry_after_secs
         ),
-        sdk: format!("{} , {errors} retries", speed(o.size, s.elapsed)),
+        sdk: format!("{}, {errors} retries", speed(o.size, s.elapsed)),
         baseline: clean.map_or("-".into(), |c| format!("no faults {}", speed(o.size, c))),
         ratio: clean.map(|c| secs(c) / secs(s.elapsed)),
         target: "completes".into(),
