@@ -208,6 +208,42 @@ pub enum KooDriveError {
         /// Whether repeating the same call later can succeed.
         retryable: bool,
     },
+    /// Reading the upload source or writing the download sink failed.
+    #[error("{message}")]
+    Io {
+        /// What went wrong and what to do.
+        message: String,
+        /// The numeric KooDrive business code, when the server sent one.
+        code: Option<i64>,
+        /// The business code as text: the number, or a gateway code such as `APIGW.0101`.
+        code_text: Option<String>,
+        /// The HTTP status, when a response came back.
+        status: Option<u16>,
+        /// The `X-Traceid` of the failed request, for support requests.
+        trace_id: Option<String>,
+        /// The operation that failed, such as `create_session`.
+        operation: Option<String>,
+        /// Whether repeating the same call later can succeed.
+        retryable: bool,
+    },
+    /// Downloaded content did not match its SHA-256; nothing was kept.
+    #[error("{message}")]
+    Integrity {
+        /// What went wrong and what to do.
+        message: String,
+        /// The numeric KooDrive business code, when the server sent one.
+        code: Option<i64>,
+        /// The business code as text: the number, or a gateway code such as `APIGW.0101`.
+        code_text: Option<String>,
+        /// The HTTP status, when a response came back.
+        status: Option<u16>,
+        /// The `X-Traceid` of the failed request, for support requests.
+        trace_id: Option<String>,
+        /// The operation that failed, such as `create_session`.
+        operation: Option<String>,
+        /// Whether repeating the same call later can succeed.
+        retryable: bool,
+    },
 }
 
 /// Declares the variant constructor from the shared details, so that the long field
@@ -260,6 +296,8 @@ impl From<Error> for KooDriveError {
             ErrorKind::Timeout => with_details!(Timeout, d),
             ErrorKind::Decode => with_details!(Decode, d),
             ErrorKind::Cancelled => with_details!(Cancelled, d),
+            ErrorKind::Io => with_details!(Io, d),
+            ErrorKind::Integrity => with_details!(Integrity, d),
             // A class added to the core later and not yet mirrored here: the server's
             // answer is the safest general reading.
             _ => with_details!(Api, d),
@@ -320,7 +358,9 @@ impl KooDriveError {
             Transport,
             Timeout,
             Decode,
-            Cancelled
+            Cancelled,
+            Io,
+            Integrity
         )
     }
 }

@@ -65,7 +65,7 @@ export interface KooDriveError extends Error {
   name: "KooDriveError";
   /** The class of failure. */
   kind: "InvalidInput" | "Config" | "NotLoggedIn" | "SessionExpired" | "Unauthorized"
-    | "Api" | "Server" | "Transport" | "Timeout" | "Decode" | "Cancelled";
+    | "Api" | "Server" | "Transport" | "Timeout" | "Decode" | "Cancelled" | "Io" | "Integrity";
   /** The KooDrive business code: a number, or a gateway code such as `"APIGW.0101"`. */
   code?: number | string;
   /** The HTTP status, when a response came back. */

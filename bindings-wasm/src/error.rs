@@ -48,6 +48,8 @@ fn kind_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Timeout => "Timeout",
         ErrorKind::Decode => "Decode",
         ErrorKind::Cancelled => "Cancelled",
+        ErrorKind::Io => "Io",
+        ErrorKind::Integrity => "Integrity",
         // A class added to the core later and not yet named here.
         _ => "Api",
     }

@@ -218,6 +218,8 @@ pub enum ErrorKind {
     Cancelled,
     /// Reading the upload source or writing the download sink failed.
     Io,
+    /// Downloaded content does not match its SHA-256: nothing was kept.
+    Integrity,
 }
 
 /// An error from any SDK call.
@@ -386,6 +388,7 @@ impl Error {
             }
             ErrorKind::Cancelled => "nothing to do; a cancelled upload was never completed",
             ErrorKind::Io => "check the local file or stream, then resume from the checkpoint",
+            ErrorKind::Integrity => "download again; report it with the trace id if it persists",
         }
     }
 }

@@ -462,7 +462,7 @@ async fn files_on_disk_and_a_failed_verification_leaves_nothing() {
         .download_to_path(&bad_target, opts)
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+    assert_eq!(err.kind(), ErrorKind::Integrity, "{err}");
     assert!(
         !bad_target.exists(),
         "no file at the path after a failed verification"

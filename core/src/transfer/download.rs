@@ -16,13 +16,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::hashing::{HashProgress, MidstateHasher, hex_digest};
-use super::{Progress, ProgressCallback, Sink, TransferControl};
+use super::{ProgressCallback, Reporter, Retries, Sink, TransferControl};
 use crate::client::Client;
 use crate::error::{Error, ErrorCode, ErrorKind, Result, ValidationError};
 use crate::files::GetFile;
 use crate::http::{Headers, HttpRequest, Method};
 use crate::operation::{Operation, RequestSpec, parse_top};
-use crate::platform::{BoxFuture, Rng};
+use crate::platform::BoxFuture;
 use crate::retry;
 use crate::transport::TransportErrorKind;
 use crate::validate;
@@ -562,30 +562,9 @@ async fn run_download(
     } else {
         options.concurrency
     };
-    let policy = client.config().retry.clone();
-    let mut rng = Rng::from_entropy(client.clock());
-    let mut budget = policy.budget;
-    let mut attempts: BTreeMap<u32, u32> = BTreeMap::new();
-    let interval = if options.progress_interval.is_zero() {
-        Duration::from_millis(100)
-    } else {
-        options.progress_interval
-    };
-    let mut last_report: Option<(u64, u64)> = None;
-    let report = |machine: &DownloadMachine, last: &mut Option<(u64, u64)>, force: bool| {
-        let (Some(callback), Some(total)) = (&options.on_progress, machine.size()) else {
-            return;
-        };
-        let now = client.clock().now_millis();
-        let done = machine.done_bytes();
-        let due = last.is_none_or(|(t, d)| {
-            (now >= t + interval.as_millis() as u64 && done > d) || (force && done != d)
-        });
-        if due {
-            *last = Some((now, done));
-            callback(Progress { done, total });
-        }
-    };
+    let mut retries = Retries::new(client);
+    let mut reporter = Reporter::new(options.on_progress.clone(), options.progress_interval);
+    let total = |m: &DownloadMachine| m.size().unwrap_or(0);
     let mut in_flight: FuturesUnordered<BoxFuture<'_, Event>> = FuturesUnordered::new();
     let mut fetching = 0usize;
 
@@ -619,14 +598,14 @@ async fn run_download(
                         && !expected.eq_ignore_ascii_case(&outcome.sha256)
                     {
                         return Err(fail(Error::new(
-                            ErrorKind::Decode,
+                            ErrorKind::Integrity,
                             format!(
                                 "the downloaded content's SHA-256 is {}, the server's is {expected}",
                                 outcome.sha256
                             ),
                         )));
                     }
-                    report(&machine, &mut last_report, true);
+                    reporter.report(client, machine.done_bytes(), total(&machine), true);
                     return Ok(DownloadResult::Completed(outcome));
                 }
                 DownloadAction::RequestUrl => {
@@ -669,10 +648,10 @@ async fn run_download(
                 fetching -= 1;
                 match result {
                     Ok(FetchOutcome::Bytes(bytes)) => {
-                        budget = (budget + policy.budget_refill).min(policy.budget);
+                        retries.after_success();
                         let before = machine.checkpoint().map(|c| c.hash.bytes);
                         machine.fetched(range, bytes);
-                        report(&machine, &mut last_report, false);
+                        reporter.report(client, machine.done_bytes(), total(&machine), false);
                         if let (Some(save), Some(cp)) =
                             (&options.on_checkpoint, machine.checkpoint())
                             && Some(cp.hash.bytes) != before
@@ -682,13 +661,9 @@ async fn run_download(
                     }
                     Ok(FetchOutcome::UrlExpired) => machine.url_expired(range),
                     Err(err) => {
-                        let tries = attempts.entry(range.index).or_insert(1);
-                        if !err.is_retryable() || *tries >= policy.max_attempts || budget < 1.0 {
+                        let Some(wait) = retries.after_failure(range.index, &err) else {
                             return Err(fail(err));
-                        }
-                        budget -= 1.0;
-                        let wait = retry::backoff(&policy, *tries, err.retry_after(), &mut rng);
-                        *tries += 1;
+                        };
                         tracing::debug!(range = range.index, wait_ms = wait.as_millis() as u64, error = %err, "retrying range");
                         // Wait without holding up the ranges still in flight.
                         in_flight.push(Box::pin(async move {

@@ -173,7 +173,7 @@ impl Client {
                 Ok(DownloadResult::Paused(cp))
             }
             Err(err) => {
-                if err.kind() == ErrorKind::Decode || err.kind() == ErrorKind::Cancelled {
+                if err.kind() == ErrorKind::Integrity || err.kind() == ErrorKind::Cancelled {
                     // Corrupt or abandoned: nothing worth resuming.
                     let _ = fs::remove_file(&part_path);
                     let _ = fs::remove_file(&checkpoint_path);

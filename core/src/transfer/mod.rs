@@ -7,10 +7,16 @@
 //! behind those two traits, and no more of a file is held in memory than the parts
 //! in flight.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
 
-use crate::platform::{BoxFuture, MaybeSend, MaybeSync};
+use crate::client::Client;
+use crate::config::RetryPolicy;
+use crate::error::Error;
+use crate::platform::{BoxFuture, MaybeSend, MaybeSync, Rng};
+use crate::retry;
 
 pub mod download;
 #[cfg(all(feature = "fs", not(target_arch = "wasm32")))]
@@ -151,5 +157,87 @@ impl Sink for MemorySink {
         }
         buf[offset as usize..end].copy_from_slice(data);
         Box::pin(async { Ok(()) })
+    }
+}
+
+/// Retry bookkeeping shared by the transfer drivers: attempts per part or range,
+/// and a retry budget of their own, drawn from the client's policy.
+pub(crate) struct Retries {
+    policy: RetryPolicy,
+    budget: f64,
+    attempts: HashMap<u32, u32>,
+    rng: Rng,
+}
+
+impl Retries {
+    pub(crate) fn new(client: &Client) -> Self {
+        let policy = client.config().retry.clone();
+        Self {
+            budget: policy.budget,
+            policy,
+            attempts: HashMap::new(),
+            rng: Rng::from_entropy(client.clock()),
+        }
+    }
+
+    /// How long to wait before piece `key` goes again after `err`, or `None` when
+    /// it must not: the failure is permanent, its attempts or the budget are spent.
+    pub(crate) fn after_failure(&mut self, key: u32, err: &Error) -> Option<Duration> {
+        let tries = self.attempts.entry(key).or_insert(1);
+        if !err.is_retryable() || *tries >= self.policy.max_attempts || self.budget < 1.0 {
+            return None;
+        }
+        self.budget -= 1.0;
+        let wait = retry::backoff(&self.policy, *tries, err.retry_after(), &mut self.rng);
+        *tries += 1;
+        Some(wait)
+    }
+
+    /// A success earns back part of a retry token.
+    pub(crate) fn after_success(&mut self) {
+        self.budget = (self.budget + self.policy.budget_refill).min(self.policy.budget);
+    }
+}
+
+/// Throttled, monotonic progress reports.
+pub(crate) struct Reporter {
+    callback: Option<ProgressCallback>,
+    interval: Duration,
+    last_ms: Option<u64>,
+    last_done: Option<u64>,
+}
+
+impl Reporter {
+    /// A reporter to `callback`, at most every `interval` (100 ms when zero).
+    pub(crate) fn new(callback: Option<ProgressCallback>, interval: Duration) -> Self {
+        let interval = if interval.is_zero() {
+            Duration::from_millis(100)
+        } else {
+            interval
+        };
+        Self {
+            callback,
+            interval,
+            last_ms: None,
+            last_done: None,
+        }
+    }
+
+    /// Reports `done` of `total` if due; `last` forces the final report.
+    pub(crate) fn report(&mut self, client: &Client, done: u64, total: u64, last: bool) {
+        let Some(callback) = &self.callback else {
+            return;
+        };
+        let now = client.clock().now_millis();
+        let due = self
+            .last_ms
+            .is_none_or(|t| now >= t + self.interval.as_millis() as u64);
+        let moved = self.last_done.is_none_or(|d| done > d);
+        if (due && moved) || (last && self.last_done != Some(done)) || self.last_ms.is_none() {
+            let done = done.max(self.last_done.unwrap_or(0));
+            self.last_ms = Some(now);
+            self.last_done = Some(done);
+            callback(Progress { done, total });
+        }
     }
 }

@@ -23,13 +23,13 @@ use sha2::{Digest, Sha256};
 
 use super::hashing::{HashProgress, MidstateHasher, hex_digest};
 use super::plan::{PartPlan, PartSpec};
-use super::{Progress, ProgressCallback, Source, TransferControl};
+use super::{ProgressCallback, Reporter, Retries, Source, TransferControl};
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result, ValidationError};
 use crate::http::{Headers, HttpRequest, Method};
 use crate::model::{FileType, int_enum};
 use crate::operation::{Operation, RequestSpec, body, parse_top};
-use crate::platform::{BoxFuture, Rng};
+use crate::platform::BoxFuture;
 use crate::retry;
 use crate::transport::TransportErrorKind;
 use crate::validate;
@@ -1127,24 +1127,11 @@ impl UploadTask<'_> {
         } else {
             options.concurrency
         };
-        let interval = if options.progress_interval.is_zero() {
-            Duration::from_millis(100)
-        } else {
-            options.progress_interval
-        };
-        let policy = client.config().retry.clone();
-        let mut reporter = Reporter {
-            callback: options.on_progress.clone(),
-            interval,
-            last_ms: None,
-            last_done: None,
-        };
-        let mut rng = Rng::from_entropy(client.clock());
+        let mut reporter = Reporter::new(options.on_progress.clone(), options.progress_interval);
+        let mut retries = Retries::new(client);
         let mut held: HashMap<u32, Vec<u8>> = HashMap::new();
         let mut in_flight: FuturesUnordered<BoxFuture<'_, Event>> = FuturesUnordered::new();
         let mut sending = 0usize;
-        let mut budget = policy.budget;
-        let mut attempts: HashMap<u32, u32> = HashMap::new();
         // Copies of each part in flight, when each was last sent, how long the
         // finished ones took: what hedging decides from.
         let mut copies: HashMap<u32, u32> = HashMap::new();
@@ -1308,14 +1295,9 @@ impl UploadTask<'_> {
                         // Another copy is still on its way; let it decide.
                         Err(_) if left.unwrap_or(0) > 0 => continue,
                         Err(err) => {
-                            let tries = attempts.entry(part.number).or_insert(1);
-                            if !err.is_retryable() || *tries >= policy.max_attempts || budget < 1.0
-                            {
+                            let Some(wait) = retries.after_failure(part.number, &err) else {
                                 return Err(fail(err));
-                            }
-                            budget -= 1.0;
-                            let wait = retry::backoff(&policy, *tries, err.retry_after(), &mut rng);
-                            *tries += 1;
+                            };
                             tracing::debug!(part = part.number, wait_ms = wait.as_millis() as u64, error = %err, "retrying part");
                             // Wait without holding up the parts still in flight.
                             in_flight.push(Box::pin(async move {
@@ -1327,7 +1309,7 @@ impl UploadTask<'_> {
                         }
                     };
                     if outcome == SendOutcome::Acked {
-                        budget = (budget + policy.budget_refill).min(policy.budget);
+                        retries.after_success();
                         durations.push(now.saturating_sub(sent_at));
                         started.remove(&part.number);
                         if hedged > 0 {
@@ -1400,33 +1382,6 @@ async fn put_part(client: &Client, url: &str, bytes: Vec<u8>) -> Result<SendOutc
                 .get("retry-after")
                 .and_then(retry::parse_retry_after);
             Err(Error::http(status, None).with_retry_after(retry_after))
-        }
-    }
-}
-
-/// Throttled, monotonic progress reports.
-struct Reporter {
-    callback: Option<ProgressCallback>,
-    interval: Duration,
-    last_ms: Option<u64>,
-    last_done: Option<u64>,
-}
-
-impl Reporter {
-    fn report(&mut self, client: &Client, done: u64, total: u64, last: bool) {
-        let Some(callback) = &self.callback else {
-            return;
-        };
-        let now = client.clock().now_millis();
-        let due = self
-            .last_ms
-            .is_none_or(|t| now >= t + self.interval.as_millis() as u64);
-        let moved = self.last_done.is_none_or(|d| done > d);
-        if (due && moved) || (last && self.last_done != Some(done)) || self.last_ms.is_none() {
-            let done = done.max(self.last_done.unwrap_or(0));
-            self.last_ms = Some(now);
-            self.last_done = Some(done);
-            callback(Progress { done, total });
         }
     }
 }
