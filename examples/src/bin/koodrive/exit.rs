@@ -97,11 +97,7 @@ pub fn classify(err: &Error) -> Exit {
         ErrorKind::NotLoggedIn | ErrorKind::SessionExpired | ErrorKind::Unauthorized => Exit::Auth,
         ErrorKind::InvalidInput | ErrorKind::Config => Exit::Usage,
         ErrorKind::Api if err.status() == Some(404) => Exit::NotFound,
-        // The core's released API reports a digest mismatch as `Decode`; the kind
-        // `Integrity` under way in the core is recognised by name until it lands.
-        // TODO: match `ErrorKind::Integrity` once the core has it.
-        ErrorKind::Decode if err.to_string().contains("SHA-256") => Exit::Verification,
-        kind if format!("{kind:?}") == "Integrity" => Exit::Verification,
+        ErrorKind::Integrity => Exit::Verification,
         _ => Exit::Other,
     }
 }
