@@ -103,6 +103,11 @@ async fn parallel_upload_then_rapid_upload() {
     );
     assert_eq!(reports.last().unwrap().done, data.len() as u64);
     assert!(reports.iter().all(|p| p.total == data.len() as u64));
+    assert!(
+        reports.iter().any(|p| p.done == 0 && p.hashed > 0),
+        "hashing shows before any part is sent"
+    );
+    assert!(reports.windows(2).all(|w| w[0].hashed <= w[1].hashed));
 
     // The same content again: the server already has it, so no part is sent.
     let before = emu.request_count();

@@ -352,6 +352,11 @@ impl DownloadMachine {
         self.hasher.length() + self.unhashed.values().map(|b| b.len() as u64).sum::<u64>()
     }
 
+    /// Bytes written and verified in order.
+    pub fn hashed_bytes(&self) -> u64 {
+        self.hasher.length()
+    }
+
     /// The file's length, once known.
     pub fn size(&self) -> Option<u64> {
         self.size
@@ -605,7 +610,13 @@ async fn run_download(
                             ),
                         )));
                     }
-                    reporter.report(client, machine.done_bytes(), total(&machine), true);
+                    reporter.report(
+                        client,
+                        machine.done_bytes(),
+                        machine.hashed_bytes(),
+                        total(&machine),
+                        true,
+                    );
                     return Ok(DownloadResult::Completed(outcome));
                 }
                 DownloadAction::RequestUrl => {
@@ -651,7 +662,13 @@ async fn run_download(
                         retries.after_success();
                         let before = machine.checkpoint().map(|c| c.hash.bytes);
                         machine.fetched(range, bytes);
-                        reporter.report(client, machine.done_bytes(), total(&machine), false);
+                        reporter.report(
+                            client,
+                            machine.done_bytes(),
+                            machine.hashed_bytes(),
+                            total(&machine),
+                            false,
+                        );
                         if let (Some(save), Some(cp)) =
                             (&options.on_checkpoint, machine.checkpoint())
                             && Some(cp.hash.bytes) != before

@@ -89,6 +89,9 @@ pub trait Sink: MaybeSend + MaybeSync {
 pub struct Progress {
     /// Bytes the server acknowledged (upload) or the sink accepted (download).
     pub done: u64,
+    /// Bytes hashed so far: for an upload that hashes the whole file first, this
+    /// moves while `done` waits.
+    pub hashed: u64,
     /// All bytes of the transfer.
     pub total: u64,
 }
@@ -205,6 +208,7 @@ pub(crate) struct Reporter {
     interval: Duration,
     last_ms: Option<u64>,
     last_done: Option<u64>,
+    last_hashed: u64,
 }
 
 impl Reporter {
@@ -220,11 +224,19 @@ impl Reporter {
             interval,
             last_ms: None,
             last_done: None,
+            last_hashed: 0,
         }
     }
 
-    /// Reports `done` of `total` if due; `last` forces the final report.
-    pub(crate) fn report(&mut self, client: &Client, done: u64, total: u64, last: bool) {
+    /// Reports `done` (and `hashed`) of `total` if due; `last` forces the final report.
+    pub(crate) fn report(
+        &mut self,
+        client: &Client,
+        done: u64,
+        hashed: u64,
+        total: u64,
+        last: bool,
+    ) {
         let Some(callback) = &self.callback else {
             return;
         };
@@ -232,12 +244,17 @@ impl Reporter {
         let due = self
             .last_ms
             .is_none_or(|t| now >= t + self.interval.as_millis() as u64);
-        let moved = self.last_done.is_none_or(|d| done > d);
+        let moved = self.last_done.is_none_or(|d| done > d) || hashed > self.last_hashed;
         if (due && moved) || (last && self.last_done != Some(done)) || self.last_ms.is_none() {
             let done = done.max(self.last_done.unwrap_or(0));
             self.last_ms = Some(now);
             self.last_done = Some(done);
-            callback(Progress { done, total });
+            self.last_hashed = self.last_hashed.max(hashed);
+            callback(Progress {
+                done,
+                hashed: self.last_hashed,
+                total,
+            });
         }
     }
 }

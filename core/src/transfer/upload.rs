@@ -686,6 +686,11 @@ impl UploadMachine {
             .sum()
     }
 
+    /// Bytes hashed so far.
+    pub fn hashed_bytes(&self) -> u64 {
+        self.hasher.length()
+    }
+
     /// The total number of bytes.
     pub fn total_bytes(&self) -> u64 {
         self.plan.total
@@ -1138,7 +1143,13 @@ impl UploadTask<'_> {
         let mut started: HashMap<u32, u64> = HashMap::new();
         let mut durations: Vec<u64> = Vec::new();
         let mut hedged = 0u32;
-        reporter.report(client, machine.acked_bytes(), machine.total_bytes(), false);
+        reporter.report(
+            client,
+            machine.acked_bytes(),
+            machine.hashed_bytes(),
+            machine.total_bytes(),
+            false,
+        );
 
         loop {
             if options.control.is_cancelled() {
@@ -1178,6 +1189,7 @@ impl UploadTask<'_> {
                                 } else {
                                     0
                                 }),
+                            machine.hashed_bytes(),
                             machine.total_bytes(),
                             true,
                         );
@@ -1240,6 +1252,13 @@ impl UploadTask<'_> {
                     if machine.hashed(spec.number, &bytes) {
                         held.insert(spec.number, bytes);
                     }
+                    reporter.report(
+                        client,
+                        machine.acked_bytes(),
+                        machine.hashed_bytes(),
+                        machine.total_bytes(),
+                        false,
+                    );
                 }
                 Event::Created(result) => {
                     machine.created(now, result)?;
@@ -1317,7 +1336,13 @@ impl UploadTask<'_> {
                         }
                     }
                     machine.sent(part.number, outcome);
-                    reporter.report(client, machine.acked_bytes(), machine.total_bytes(), false);
+                    reporter.report(
+                        client,
+                        machine.acked_bytes(),
+                        machine.hashed_bytes(),
+                        machine.total_bytes(),
+                        false,
+                    );
                     if outcome == SendOutcome::Acked
                         && let (Some(save), Some(cp)) =
                             (&options.on_checkpoint, machine.checkpoint())
