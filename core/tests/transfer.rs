@@ -360,15 +360,16 @@ async fn ranged_download_verifies_and_resumes() {
     opts.concurrency = 1;
     opts.control = control;
     opts.on_progress = Some(Arc::new(move |p: Progress| {
-        if p.done >= 3 * MIB as u64 {
+        if p.hashed >= 2 * MIB as u64 {
             pauser.pause();
         }
     }));
     let DownloadResult::Paused(cp) = client.download(&sink, opts).await.unwrap() else {
         panic!("expected a pause")
     };
+    // The checkpoint holds the verified prefix, which may trail what was written.
     assert!(
-        cp.hash.bytes >= 3 * MIB as u64 && cp.hash.bytes < data.len() as u64,
+        cp.hash.bytes >= 2 * MIB as u64 && cp.hash.bytes < data.len() as u64,
         "{cp:?}"
     );
     let cp: DownloadCheckpoint =

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::hashing::{HashProgress, MidstateHasher, hex_digest};
-use super::{ProgressCallback, Reporter, Retries, Sink, TransferControl};
+use super::{ProgressCallback, Reporter, Retries, Sink, TransferControl, hash_in_slices};
 use crate::client::Client;
 use crate::error::{Error, ErrorCode, ErrorKind, Result, ValidationError};
 use crate::files::GetFile;
@@ -214,8 +214,18 @@ pub struct ByteRange {
     pub len: u64,
 }
 
+/// Bytes handed around by the machine; `Debug` shows only their length.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Bytes(pub Vec<u8>);
+
+impl std::fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Bytes({} bytes)", self.0.len())
+    }
+}
+
 /// The next thing the download driver should do.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum DownloadAction {
     /// Ask for the download URL (and size and digest), then call
     /// [`DownloadMachine::got_url`].
@@ -227,6 +237,16 @@ pub enum DownloadAction {
         range: ByteRange,
         /// The URL.
         url: String,
+    },
+    /// Hash the next range in order: feed `bytes` to `hasher` and give the
+    /// hasher back to [`DownloadMachine::hashed`].
+    Hash {
+        /// The range.
+        range: ByteRange,
+        /// Its bytes.
+        bytes: Bytes,
+        /// The hashing state to continue.
+        hasher: MidstateHasher,
     },
     /// Wait for work in flight.
     Wait,
@@ -247,6 +267,8 @@ pub struct DownloadMachine {
     /// Fetched bytes waiting for their turn to be hashed.
     unhashed: BTreeMap<u32, Vec<u8>>,
     hasher: MidstateHasher,
+    /// The length of the range being hashed, while one is.
+    hashing: Option<u64>,
     url: Option<String>,
     url_in_flight: bool,
     expected_sha256: Option<String>,
@@ -279,6 +301,7 @@ impl DownloadMachine {
             ranges: Vec::new(),
             unhashed: BTreeMap::new(),
             hasher: MidstateHasher::new(),
+            hashing: None,
             url: None,
             url_in_flight: false,
             expected_sha256: options.expected_sha256.clone(),
@@ -349,7 +372,9 @@ impl DownloadMachine {
 
     /// Bytes written and hashed, plus bytes written and waiting to be hashed.
     pub fn done_bytes(&self) -> u64 {
-        self.hasher.length() + self.unhashed.values().map(|b| b.len() as u64).sum::<u64>()
+        self.hasher.length()
+            + self.hashing.unwrap_or(0)
+            + self.unhashed.values().map(|b| b.len() as u64).sum::<u64>()
     }
 
     /// Bytes written and verified in order.
@@ -374,6 +399,18 @@ impl DownloadMachine {
             self.url_in_flight = true;
             return DownloadAction::RequestUrl;
         };
+        // Hash the next range in order as soon as it is here.
+        if self.hashing.is_none() {
+            let next = (self.hasher.length() / self.range_size) as u32;
+            if let Some(bytes) = self.unhashed.remove(&next) {
+                self.hashing = Some(bytes.len() as u64);
+                return DownloadAction::Hash {
+                    range: self.range(next),
+                    bytes: Bytes(bytes),
+                    hasher: self.hasher.clone(),
+                };
+            }
+        }
         if self.ranges.iter().all(|r| *r == RangeState::Done) {
             return match self.finish() {
                 Some(outcome) => DownloadAction::Finished(outcome),
@@ -433,18 +470,18 @@ impl DownloadMachine {
         self.ranges[range.index as usize] = RangeState::Pending;
     }
 
-    /// Records a range written to the sink, and hashes what is now contiguous.
+    /// Records a range written to the sink; it waits for its turn to be hashed.
     pub fn fetched(&mut self, range: ByteRange, bytes: Vec<u8>) {
         self.ranges[range.index as usize] = RangeState::Fetched;
         self.unhashed.insert(range.index, bytes);
-        loop {
-            let next = (self.hasher.length() / self.range_size) as u32;
-            let Some(bytes) = self.unhashed.remove(&next) else {
-                break;
-            };
-            self.hasher.update(&bytes);
-            self.ranges[next as usize] = RangeState::Done;
-        }
+    }
+
+    /// Records a range as hashed, given the hasher from its [`DownloadAction::Hash`].
+    pub fn hashed(&mut self, range: ByteRange, hasher: MidstateHasher) {
+        debug_assert_eq!(hasher.length(), range.offset + range.len);
+        self.hashing = None;
+        self.hasher = hasher;
+        self.ranges[range.index as usize] = RangeState::Done;
     }
 
     fn finish(&mut self) -> Option<DownloadOutcome> {
@@ -483,6 +520,7 @@ impl DownloadMachine {
 
 enum Event {
     Url(Result<(String, u64, Option<String>, Option<String>)>),
+    Hashed(ByteRange, MidstateHasher),
     Fetched(ByteRange, Result<FetchOutcome>),
     RetryDue(ByteRange),
 }
@@ -619,6 +657,15 @@ async fn run_download(
                     );
                     return Ok(DownloadResult::Completed(outcome));
                 }
+                DownloadAction::Hash {
+                    range,
+                    bytes,
+                    hasher,
+                } => {
+                    in_flight.push(Box::pin(async move {
+                        Event::Hashed(range, hash_in_slices(hasher, &bytes.0).await)
+                    }));
+                }
                 DownloadAction::RequestUrl => {
                     let options = &options;
                     in_flight.push(Box::pin(async move {
@@ -655,12 +702,24 @@ async fn run_download(
                 machine.got_url(url, size, sha256, name);
             }
             Event::RetryDue(range) => machine.fetch_failed(range),
+            Event::Hashed(range, hasher) => {
+                machine.hashed(range, hasher);
+                reporter.report(
+                    client,
+                    machine.done_bytes(),
+                    machine.hashed_bytes(),
+                    total(&machine),
+                    false,
+                );
+                if let (Some(save), Some(cp)) = (&options.on_checkpoint, machine.checkpoint()) {
+                    save(&cp);
+                }
+            }
             Event::Fetched(range, result) => {
                 fetching -= 1;
                 match result {
                     Ok(FetchOutcome::Bytes(bytes)) => {
                         retries.after_success();
-                        let before = machine.checkpoint().map(|c| c.hash.bytes);
                         machine.fetched(range, bytes);
                         reporter.report(
                             client,
@@ -669,12 +728,6 @@ async fn run_download(
                             total(&machine),
                             false,
                         );
-                        if let (Some(save), Some(cp)) =
-                            (&options.on_checkpoint, machine.checkpoint())
-                            && Some(cp.hash.bytes) != before
-                        {
-                            save(&cp);
-                        }
                     }
                     Ok(FetchOutcome::UrlExpired) => machine.url_expired(range),
                     Err(err) => {

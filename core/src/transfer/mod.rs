@@ -22,6 +22,7 @@ pub mod download;
 #[cfg(all(feature = "fs", not(target_arch = "wasm32")))]
 pub mod fs;
 pub mod hashing;
+use hashing::MidstateHasher;
 pub mod plan;
 pub mod upload;
 
@@ -256,5 +257,38 @@ impl Reporter {
                 total,
             });
         }
+    }
+}
+
+/// Bytes hashed between two chances for the transfers in flight to move.
+const HASH_SLICE: usize = 1 << 20;
+
+/// Hashes `bytes` into `hasher`, a slice at a time, letting the executor poll the
+/// transfers in flight between slices: hashing a part takes milliseconds, and the
+/// connections should not stall meanwhile.
+pub(crate) async fn hash_in_slices(mut hasher: MidstateHasher, bytes: &[u8]) -> MidstateHasher {
+    for slice in bytes.chunks(HASH_SLICE) {
+        hasher.update(slice);
+        YieldNow(false).await;
+    }
+    hasher
+}
+
+/// Completes on its second poll, giving other futures a turn. Works with any executor.
+struct YieldNow(bool);
+
+impl std::future::Future for YieldNow {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
     }
 }

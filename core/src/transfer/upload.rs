@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 
 use super::hashing::{HashProgress, MidstateHasher, hex_digest};
 use super::plan::{PartPlan, PartSpec};
-use super::{ProgressCallback, Reporter, Retries, Source, TransferControl};
+use super::{ProgressCallback, Reporter, Retries, Source, TransferControl, hash_in_slices};
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result, ValidationError};
 use crate::http::{Headers, HttpRequest, Method};
@@ -858,13 +858,27 @@ impl UploadMachine {
         self.pre_hash = Some(crate::auth::hex(&Sha256::digest(bytes)));
     }
 
+    /// The hashing state, for a driver that hashes the part of an [`Action::Hash`]
+    /// elsewhere and hands the result to [`UploadMachine::hashed_with`].
+    pub fn hasher_snapshot(&self) -> MidstateHasher {
+        self.hasher.clone()
+    }
+
     /// Records a part's bytes as hashed. Returns whether the driver should keep the
     /// bytes for sending (pipelined order) or let them go.
     pub fn hashed(&mut self, part: u32, bytes: &[u8]) -> bool {
+        let mut hasher = self.hasher.clone();
+        hasher.update(bytes);
+        self.hashed_with(part, hasher)
+    }
+
+    /// Records a part as hashed, given the hasher that went on from
+    /// [`UploadMachine::hasher_snapshot`] over the part's bytes.
+    pub fn hashed_with(&mut self, part: u32, hasher: MidstateHasher) -> bool {
         self.hash_in_flight = false;
         let index = (part - 1) as usize;
-        debug_assert_eq!(self.parts[index].spec.offset, self.hasher.length());
-        self.hasher.update(bytes);
+        debug_assert_eq!(hasher.length(), self.parts[index].spec.end());
+        self.hasher = hasher;
         if let Some(next) = self.parts.get_mut(index + 1) {
             next.ctx = self.hasher.midstate();
         }
@@ -1103,7 +1117,7 @@ impl Client {
 /// What a finished piece of in-flight work reports.
 enum Event {
     PreHashed(std::io::Result<Vec<u8>>),
-    Hashed(PartSpec, std::io::Result<Vec<u8>>),
+    Hashed(PartSpec, std::io::Result<(MidstateHasher, Vec<u8>)>),
     Created(Result<CreatedFile>),
     Urls(GetUploadUrls, Result<UploadUrls>),
     Sent(PartSpec, u64, Result<SendOutcome>),
@@ -1198,9 +1212,17 @@ impl UploadTask<'_> {
                     Action::PreHash(len) => in_flight.push(Box::pin(async move {
                         Event::PreHashed(source.read_at(0, len as usize).await)
                     })),
-                    Action::Hash(spec) => in_flight.push(Box::pin(async move {
-                        Event::Hashed(spec, source.read_at(spec.offset, spec.size as usize).await)
-                    })),
+                    Action::Hash(spec) => {
+                        let hasher = machine.hasher_snapshot();
+                        in_flight.push(Box::pin(async move {
+                            let result = match source.read_at(spec.offset, spec.size as usize).await
+                            {
+                                Ok(bytes) => Ok((hash_in_slices(hasher, &bytes).await, bytes)),
+                                Err(e) => Err(e),
+                            };
+                            Event::Hashed(spec, result)
+                        }));
+                    }
                     Action::Create(op) => in_flight.push(Box::pin(async move {
                         Event::Created(client.execute(&op).await)
                     })),
@@ -1248,8 +1270,8 @@ impl UploadTask<'_> {
                     machine.pre_hashed(&bytes.map_err(io_error).map_err(fail)?)
                 }
                 Event::Hashed(spec, bytes) => {
-                    let bytes = bytes.map_err(io_error).map_err(fail)?;
-                    if machine.hashed(spec.number, &bytes) {
+                    let (hasher, bytes) = bytes.map_err(io_error).map_err(fail)?;
+                    if machine.hashed_with(spec.number, hasher) {
                         held.insert(spec.number, bytes);
                     }
                     reporter.report(
