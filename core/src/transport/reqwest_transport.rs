@@ -103,7 +103,8 @@ impl Transport for ReqwestTransport {
                         .map(|v| (n.as_str().to_owned(), v.to_owned()))
                 })
                 .collect();
-            let body = response.bytes().await.map_err(map_error)?.to_vec();
+            // `Vec::from` reuses the buffer when the body arrived in one piece.
+            let body = Vec::from(response.bytes().await.map_err(map_error)?);
             Ok(HttpResponse {
                 status,
                 headers,

@@ -29,6 +29,7 @@ pub async fn sdk_download(
         concurrency,
         ..DownloadOptions::new(&h.container, file_id)
     };
+    crate::settle();
     let start = Instant::now();
     let sink = FileSink::open(out)?;
     let result = h.client.download(&sink, options).await?;
@@ -55,6 +56,7 @@ pub async fn sdk_download_to_path(
         concurrency,
         ..DownloadOptions::new(&h.container, file_id)
     };
+    crate::settle();
     let start = Instant::now();
     let result = h.client.download_to_path(out, options).await?;
     let elapsed = start.elapsed();
@@ -90,6 +92,7 @@ pub async fn raw_download(
         .find_map(|d| d.url.filter(|u| !u.is_empty()))
         .ok_or("no download URL")?;
 
+    crate::settle();
     let start = Instant::now();
     let file: Arc<File> = Arc::new(
         OpenOptions::new()

@@ -44,6 +44,7 @@ pub async fn sdk_upload(
         name_conflict: NameConflict::AutoRename,
         ..UploadOptions::new(&h.container, None, name)
     };
+    crate::settle();
     let start = Instant::now();
     let result = h.client.upload(&source, options).await?;
     let elapsed = start.elapsed();
@@ -133,6 +134,7 @@ pub async fn raw_upload(
     }
 
     // Timed: read each part and PUT it, `concurrency` in flight.
+    crate::settle();
     let start = Instant::now();
     futures::stream::iter(targets)
         .map(|(spec, url)| {
@@ -160,6 +162,7 @@ pub async fn raw_upload(
         .await?;
     let puts = start.elapsed();
 
+    crate::settle();
     let start = Instant::now();
     h.client
         .execute(&CompleteUpload {
