@@ -108,6 +108,8 @@ pub struct DownloadOptions {
     pub concurrency: usize,
     /// The expected SHA-256 (hex); taken from the server when `None`.
     pub expected_sha256: Option<String>,
+    /// Do not hash the content: faster, but nothing checks what was written.
+    pub skip_verification: bool,
     /// Receives progress.
     pub on_progress: Option<ProgressCallback>,
     /// The shortest time between two progress reports; 100 ms when zero.
@@ -154,8 +156,8 @@ pub struct DownloadOutcome {
     pub file_name: Option<String>,
     /// Its length.
     pub size: u64,
-    /// The SHA-256 of what was written, hex.
-    pub sha256: String,
+    /// The SHA-256 of what was written, hex; `None` when verification was skipped.
+    pub sha256: Option<String>,
     /// Whether it was checked against a digest from the server or the caller.
     pub verified: bool,
 }
@@ -189,6 +191,13 @@ pub struct DownloadCheckpoint {
     pub expected_sha256: Option<String>,
     /// The file name, if known.
     pub file_name: Option<String>,
+    /// Whether the prefix was hashed (`hash.words` are meaningful).
+    #[serde(default = "hashed_by_default")]
+    pub verified: bool,
+}
+
+fn hashed_by_default() -> bool {
+    true
 }
 
 /// The checkpoint format this SDK writes.
@@ -267,6 +276,10 @@ pub struct DownloadMachine {
     /// Fetched bytes waiting for their turn to be hashed.
     unhashed: BTreeMap<u32, Vec<u8>>,
     hasher: MidstateHasher,
+    /// Whether the content is hashed and checked.
+    verify: bool,
+    /// The contiguous prefix written, when the content is not hashed.
+    unhashed_prefix: u64,
     /// The length of the range being hashed, while one is.
     hashing: Option<u64>,
     url: Option<String>,
@@ -301,6 +314,8 @@ impl DownloadMachine {
             ranges: Vec::new(),
             unhashed: BTreeMap::new(),
             hasher: MidstateHasher::new(),
+            verify: !options.skip_verification,
+            unhashed_prefix: 0,
             hashing: None,
             url: None,
             url_in_flight: false,
@@ -340,7 +355,14 @@ impl DownloadMachine {
             .clone()
             .or_else(|| checkpoint.expected_sha256.clone());
         machine.file_name = checkpoint.file_name.clone();
-        machine.hasher = MidstateHasher::resume(checkpoint.hash);
+        if checkpoint.verified != machine.verify {
+            return Err(bad("it was made with verification set the other way"));
+        }
+        if machine.verify {
+            machine.hasher = MidstateHasher::resume(checkpoint.hash);
+        } else {
+            machine.unhashed_prefix = checkpoint.hash.bytes;
+        }
         machine.set_size(checkpoint.size);
         Ok(machine)
     }
@@ -348,7 +370,7 @@ impl DownloadMachine {
     fn set_size(&mut self, size: u64) {
         self.size = Some(size);
         let count = size.div_ceil(self.range_size) as usize;
-        let done = (self.hasher.length() / self.range_size) as usize;
+        let done = (self.prefix() / self.range_size) as usize;
         self.ranges = (0..count)
             .map(|i| {
                 if i < done {
@@ -370,9 +392,19 @@ impl DownloadMachine {
         }
     }
 
+    /// The contiguous prefix that is finished: hashed, or, without verification,
+    /// written.
+    fn prefix(&self) -> u64 {
+        if self.verify {
+            self.hasher.length()
+        } else {
+            self.unhashed_prefix
+        }
+    }
+
     /// Bytes written and hashed, plus bytes written and waiting to be hashed.
     pub fn done_bytes(&self) -> u64 {
-        self.hasher.length()
+        self.prefix()
             + self.hashing.unwrap_or(0)
             + self.unhashed.values().map(|b| b.len() as u64).sum::<u64>()
     }
@@ -400,8 +432,8 @@ impl DownloadMachine {
             return DownloadAction::RequestUrl;
         };
         // Hash the next range in order as soon as it is here.
-        if self.hashing.is_none() {
-            let next = (self.hasher.length() / self.range_size) as u32;
+        if self.verify && self.hashing.is_none() {
+            let next = (self.prefix() / self.range_size) as u32;
             if let Some(bytes) = self.unhashed.remove(&next) {
                 self.hashing = Some(bytes.len() as u64);
                 return DownloadAction::Hash {
@@ -473,7 +505,20 @@ impl DownloadMachine {
     /// Records a range written to the sink; it waits for its turn to be hashed.
     pub fn fetched(&mut self, range: ByteRange, bytes: Vec<u8>) {
         self.ranges[range.index as usize] = RangeState::Fetched;
-        self.unhashed.insert(range.index, bytes);
+        if self.verify {
+            self.unhashed.insert(range.index, bytes);
+            return;
+        }
+        // Without hashing, the prefix grows over whatever is contiguous now.
+        while let Some(state) = self
+            .ranges
+            .get_mut((self.unhashed_prefix / self.range_size) as usize)
+            && *state == RangeState::Fetched
+        {
+            *state = RangeState::Done;
+            let size = self.size.unwrap_or(0);
+            self.unhashed_prefix = (self.unhashed_prefix + self.range_size).min(size);
+        }
     }
 
     /// Records a range as hashed, given the hasher from its [`DownloadAction::Hash`].
@@ -486,12 +531,14 @@ impl DownloadMachine {
 
     fn finish(&mut self) -> Option<DownloadOutcome> {
         let size = self.size?;
-        let sha256 = hex_digest(&self.hasher.clone().finalize());
+        let sha256 = self
+            .verify
+            .then(|| hex_digest(&self.hasher.clone().finalize()));
         let outcome = DownloadOutcome {
             file_id: self.file_id.clone(),
             file_name: self.file_name.clone(),
             size,
-            verified: self.expected_sha256.is_some(),
+            verified: self.verify && self.expected_sha256.is_some(),
             sha256,
         };
         self.outcome = Some(outcome.clone());
@@ -511,9 +558,17 @@ impl DownloadMachine {
             container_id: self.container_id.clone(),
             size: self.size?,
             range_size: self.range_size,
-            hash: self.hasher.progress()?,
+            hash: if self.verify {
+                self.hasher.progress()?
+            } else {
+                HashProgress {
+                    bytes: self.unhashed_prefix,
+                    words: [0; 8],
+                }
+            },
             expected_sha256: self.expected_sha256.clone(),
             file_name: self.file_name.clone(),
+            verified: self.verify,
         })
     }
 }
@@ -637,14 +692,15 @@ async fn run_download(
             match machine.next_action(concurrency.saturating_sub(fetching)) {
                 DownloadAction::Wait => break,
                 DownloadAction::Finished(outcome) => {
-                    if let Some(expected) = machine.expected_sha256()
-                        && !expected.eq_ignore_ascii_case(&outcome.sha256)
+                    if let (Some(expected), Some(actual)) =
+                        (machine.expected_sha256(), outcome.sha256.as_deref())
+                        && !expected.eq_ignore_ascii_case(actual)
                     {
                         return Err(fail(Error::new(
                             ErrorKind::Integrity,
                             format!(
-                                "the downloaded content's SHA-256 is {}, the server's is {expected}",
-                                outcome.sha256
+                                "the downloaded content's SHA-256 is {actual}, the server's is \
+                                 {expected}"
                             ),
                         )));
                     }

@@ -456,7 +456,7 @@ async fn p2(
     let h = Harness::start(dir).await?;
     let stored = upload::raw_upload(&h, http, input, "stored.bin", PART_SIZE, CONCURRENCY).await?;
     let out = dir.join("download.bin");
-    let (mut raw, mut sdk, mut to_path) = (None, None, None);
+    let (mut raw, mut sdk, mut to_path, mut unverified) = (None, None, None, None);
     for run in 1..=o.runs {
         let r = download::raw_download(
             &h,
@@ -469,17 +469,23 @@ async fn p2(
         )
         .await?;
         let _ = std::fs::remove_file(&out);
-        let s = download::sdk_download(&h, &stored.file_id, &out, PART_SIZE, CONCURRENCY).await?;
+        let s =
+            download::sdk_download(&h, &stored.file_id, &out, PART_SIZE, CONCURRENCY, true).await?;
+        let _ = std::fs::remove_file(&out);
+        let u = download::sdk_download(&h, &stored.file_id, &out, PART_SIZE, CONCURRENCY, false)
+            .await?;
         let _ = std::fs::remove_file(&out);
         let p = download::sdk_download_to_path(&h, &stored.file_id, &out, PART_SIZE, CONCURRENCY)
             .await?;
         let _ = std::fs::remove_file(&out);
         println!(
-            "  run {run}: raw GETs {}, SDK download {}, SDK download_to_path {}",
+            "  run {run}: raw GETs {}, SDK download {}, unverified {}, SDK download_to_path {}",
             speed(o.size, r),
             speed(o.size, s),
+            speed(o.size, u),
             speed(o.size, p)
         );
+        unverified = best(unverified, u);
         raw = best(raw, r);
         sdk = best(sdk, s);
         to_path = best(to_path, p);
@@ -497,6 +503,16 @@ async fn p2(
         format!("raw GETs {}", speed(o.size, raw)),
         secs(raw) / secs(sdk),
     );
+    let unverified = unverified.unwrap_or_default();
+    report.rows.push(Row {
+        id: "P2",
+        what: "download without hashing (skip_verification)".into(),
+        sdk: speed(o.size, unverified),
+        baseline: format!("raw GETs {}", speed(o.size, raw)),
+        ratio: Some(secs(raw) / secs(unverified)),
+        target: "-".into(),
+        pass: None,
+    });
     report.rows.push(Row {
         id: "P2",
         what: "download_to_path (fsync + rename)".into(),

@@ -152,7 +152,7 @@ async fn dispatch(ctx: &Context, global: &GlobalArgs, command: Command) -> CliRe
                     "downloaded {} size={} sha256={} {} {speed:.1} MiB/s",
                     path.display(),
                     outcome.size,
-                    outcome.sha256,
+                    outcome.sha256.as_deref().unwrap_or("-"),
                     if outcome.verified {
                         "verified"
                     } else {
