@@ -826,10 +826,11 @@ impl UploadMachine {
             }
         }
 
-        // Pipelined: read ahead while fewer than `concurrency + 1` parts wait to go.
+        // Read ahead by at most two parts: enough that a freed slot finds a part
+        // ready, few enough that memory stays near `concurrency` parts.
         // (A resumed hash-first upload may also have its last part to hash again.)
         if !self.hash_in_flight
-            && self.hashed_unsent <= self.concurrency
+            && self.hashed_unsent < 2
             && let Some(spec) = self.next_part_to_hash()
         {
             self.hash_in_flight = true;
