@@ -261,7 +261,7 @@ impl Reporter {
 }
 
 /// Bytes hashed between two chances for the transfers in flight to move.
-const HASH_SLICE: usize = 1 << 20;
+const HASH_SLICE: usize = 64 << 10;
 
 /// Hashes `bytes` into `hasher`, a slice at a time, letting the executor poll the
 /// transfers in flight between slices: hashing a part takes milliseconds, and the

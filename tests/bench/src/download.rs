@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt};
+use koodrive_core::platform::BoxFuture;
+use koodrive_core::transfer::Sink;
 use koodrive_core::transfer::download::{DownloadOptions, DownloadResult, GetDownloadUrls};
 use koodrive_core::transfer::fs::FileSink;
 
@@ -19,12 +21,14 @@ use crate::harness::Harness;
 pub async fn sdk_download(
     h: &Harness,
     file_id: &str,
-    out: &Path,
+    out: Option<&Path>,
     range_size: u64,
     concurrency: usize,
     verify: bool,
 ) -> Result<Duration, BoxError> {
-    let _ = std::fs::remove_file(out);
+    if let Some(out) = out {
+        let _ = std::fs::remove_file(out);
+    }
     let options = DownloadOptions {
         range_size: Some(range_size),
         concurrency,
@@ -33,8 +37,10 @@ pub async fn sdk_download(
     };
     crate::settle();
     let start = Instant::now();
-    let sink = FileSink::open(out)?;
-    let result = h.client.download(&sink, options).await?;
+    let result = match out {
+        Some(out) => h.client.download(&FileSink::open(out)?, options).await?,
+        None => h.client.download(&Discard, options).await?,
+    };
     let elapsed = start.elapsed();
     match result {
         DownloadResult::Completed(outcome) if outcome.verified || !verify => Ok(elapsed),
@@ -68,6 +74,15 @@ pub async fn sdk_download_to_path(
     }
 }
 
+/// A sink that drops what it is given: measures the transfer without a disk.
+struct Discard;
+
+impl Sink for Discard {
+    fn write_at<'a>(&'a self, _offset: u64, _data: &'a [u8]) -> BoxFuture<'a, std::io::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
 /// The raw baseline: the download URL comes from `get_download_urls` through
 /// `client.execute` (not timed); then plain reqwest ranged `GET`s of the same
 /// ranges, `concurrency` at a time, stream into `out` at their offsets (timed).
@@ -76,11 +91,13 @@ pub async fn raw_download(
     http: &reqwest::Client,
     file_id: &str,
     size: u64,
-    out: &Path,
+    out: Option<&Path>,
     range_size: u64,
     concurrency: usize,
 ) -> Result<Duration, BoxError> {
-    let _ = std::fs::remove_file(out);
+    if let Some(out) = out {
+        let _ = std::fs::remove_file(out);
+    }
     let urls = h
         .client
         .execute(&GetDownloadUrls {
@@ -96,13 +113,16 @@ pub async fn raw_download(
 
     crate::settle();
     let start = Instant::now();
-    let file: Arc<File> = Arc::new(
-        OpenOptions::new()
-            .create(true)
-            .truncate(true)
-            .write(true)
-            .open(out)?,
-    );
+    let file: Option<Arc<File>> = match out {
+        Some(out) => Some(Arc::new(
+            OpenOptions::new()
+                .create(true)
+                .truncate(true)
+                .write(true)
+                .open(out)?,
+        )),
+        None => None,
+    };
     let ranges = (0..size.div_ceil(range_size)).map(|i| {
         let offset = i * range_size;
         (offset, range_size.min(size - offset))
@@ -121,7 +141,9 @@ pub async fn raw_download(
                 }
                 let mut at = offset;
                 while let Some(chunk) = response.chunk().await? {
-                    file.write_all_at(&chunk, at)?;
+                    if let Some(file) = &file {
+                        file.write_all_at(&chunk, at)?;
+                    }
                     at += chunk.len() as u64;
                 }
                 if at != offset + len {
