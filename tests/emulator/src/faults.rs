@@ -38,6 +38,11 @@ pub struct FaultConfig {
     /// Fraction of JSON API calls (session calls excepted) answered HTTP 500
     /// `{"code":13000201,"msg":"inner server invoke failure"}` without being carried out.
     pub api_error_rate: f64,
+    /// Fraction of part `PUT`s and download `GET`s that straggle: they get `slow_ms`
+    /// of extra delay (on their own seeded sequence, so other decisions do not move).
+    pub slow_rate: f64,
+    /// The extra delay of a straggling request, in milliseconds.
+    pub slow_ms: u64,
 }
 
 impl Default for FaultConfig {
@@ -50,6 +55,8 @@ impl Default for FaultConfig {
             truncate_rate: 0.0,
             latency_ms: 0,
             api_error_rate: 0.0,
+            slow_rate: 0.0,
+            slow_ms: 0,
         }
     }
 }
@@ -80,6 +87,8 @@ pub struct FaultStats {
     pub truncations: u64,
     /// JSON API calls answered 500.
     pub api_errors: u64,
+    /// Data-plane requests slowed down as stragglers.
+    pub slowed: u64,
 }
 
 /// The fault decided for one data-plane request.
@@ -113,11 +122,15 @@ pub(crate) struct Faults {
     resets: AtomicU64,
     truncations: AtomicU64,
     api_errors: AtomicU64,
+    slow_draws: AtomicU64,
+    slowed: AtomicU64,
 }
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 /// Separates the API sequence from the data-plane one.
 const API_STREAM: u64 = 0xD1B5_4A32_D192_ED03;
+/// Separates the straggler sequence from the others.
+const SLOW_STREAM: u64 = 0x8CB9_2BA7_2F3D_8DD7;
 
 /// The SplitMix64 output for state `x`.
 fn splitmix64(x: u64) -> u64 {
@@ -168,6 +181,7 @@ impl Faults {
         *guard = config;
         self.data_draws.store(0, Ordering::SeqCst);
         self.api_draws.store(0, Ordering::SeqCst);
+        self.slow_draws.store(0, Ordering::SeqCst);
     }
 
     /// What was injected so far.
@@ -177,6 +191,7 @@ impl Faults {
             resets: self.resets.load(Ordering::SeqCst),
             truncations: self.truncations.load(Ordering::SeqCst),
             api_errors: self.api_errors.load(Ordering::SeqCst),
+            slowed: self.slowed.load(Ordering::SeqCst),
         }
     }
 
@@ -204,9 +219,18 @@ impl Faults {
                 fault = DataFault::Truncate;
             }
         }
+        let mut latency_ms = config.latency_ms;
+        let slow = rate(config.slow_rate);
+        if slow > 0.0 {
+            let n = self.slow_draws.fetch_add(1, Ordering::SeqCst);
+            if draw(config.seed ^ SLOW_STREAM, n) < slow {
+                latency_ms += config.slow_ms;
+                self.slowed.fetch_add(1, Ordering::SeqCst);
+            }
+        }
         DataDecision {
             fault,
-            latency: Duration::from_millis(config.latency_ms),
+            latency: Duration::from_millis(latency_ms),
             retry_after_secs: config.retry_after_secs,
         }
     }
@@ -279,5 +303,40 @@ mod tests {
             }
             .rates_are_valid()
         );
+    }
+}
+
+#[cfg(test)]
+mod straggler_tests {
+    use super::*;
+
+    #[test]
+    fn stragglers_are_seeded_and_counted() {
+        let config = FaultConfig {
+            seed: 3,
+            slow_rate: 0.25,
+            slow_ms: 500,
+            ..FaultConfig::default()
+        };
+        let faults = Faults::new(config.clone());
+        let delays: Vec<Duration> = (0..400)
+            .map(|_| faults.decide_data(false).latency)
+            .collect();
+        let slowed = delays
+            .iter()
+            .filter(|d| **d == Duration::from_millis(500))
+            .count();
+        assert!((60..140).contains(&slowed), "{slowed}");
+        assert_eq!(faults.stats().slowed, slowed as u64);
+        assert!(
+            delays
+                .iter()
+                .all(|d| d.is_zero() || *d == Duration::from_millis(500))
+        );
+        faults.set(config);
+        let again: Vec<Duration> = (0..400)
+            .map(|_| faults.decide_data(false).latency)
+            .collect();
+        assert_eq!(delays, again, "the same seed slows the same requests");
     }
 }
