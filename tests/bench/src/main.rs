@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use koodrive_core::transfer::upload::HashOrder;
+use koodrive_core::transfer::upload::{HashOrder, Hedge};
 use koodrive_emulator::FaultConfig;
 
 use crate::data::{GIB, MIB, human_size, mib_per_s};
@@ -66,7 +66,9 @@ impl Options {
             p3_sizes: (GIB, 4 * GIB),
             runs: 2,
             dir: None,
-            only: ["P1", "P2", "P3", "P4", "P5"].map(String::from).to_vec(),
+            only: ["P1", "P2", "P3", "P4", "P5", "P6"]
+                .map(String::from)
+                .to_vec(),
         };
         let (mut size, mut p3, mut runs) = (None, None, None);
         let mut quick = false;
@@ -341,7 +343,7 @@ async fn run(o: &Options) -> Result<Report, BoxError> {
     println!("dir:     {}", work.path().display());
     let mut report = Report::default();
     let input = work.path().join("input.bin");
-    if o.wants("P1") || o.wants("P2") || o.wants("P4") || o.wants("P5") {
+    if o.wants("P1") || o.wants("P2") || o.wants("P4") || o.wants("P5") || o.wants("P6") {
         let start = Instant::now();
         data::generate_file(&input, o.size, 0x5eed)?;
         println!(
@@ -366,6 +368,9 @@ async fn run(o: &Options) -> Result<Report, BoxError> {
     }
     if o.wants("P5") {
         p5(o, work.path(), &input, pipelined_best, &mut report).await?;
+    }
+    if o.wants("P6") {
+        p6(o, work.path(), &input, &mut report).await?;
     }
     let _ = std::fs::remove_file(&input);
     work.close()?;
@@ -398,7 +403,8 @@ async fn p1(
             (HashOrder::Pipelined, &mut piped),
         ] {
             let h = Harness::start(dir).await?;
-            let s = upload::sdk_upload(&h, input, "sdk.bin", PART_SIZE, CONCURRENCY, order).await?;
+            let s = upload::sdk_upload(&h, input, "sdk.bin", PART_SIZE, CONCURRENCY, order, None)
+                .await?;
             h.finish();
             println!(
                 "  run {run}: SDK {:<11} {}",
@@ -636,6 +642,57 @@ fn p4(o: &Options, input: &Path, report: &mut Report) -> Result<(), BoxError> {
 }
 
 /// P5: an SDK upload while 5 % of part `PUT`s fail with 503.
+/// P6: does hedging help? The same pipelined upload while 5 % of part `PUT`s
+/// straggle by 3 s, without and with [`Hedge`].
+async fn p6(o: &Options, dir: &Path, input: &Path, report: &mut Report) -> Result<(), BoxError> {
+    println!("\nP6 hedging, {}:", human_size(o.size));
+    let faults = FaultConfig {
+        seed: 11,
+        slow_rate: 0.05,
+        slow_ms: 3000,
+        ..FaultConfig::default()
+    };
+    let mut times = Vec::new();
+    for hedge in [
+        None,
+        Some(Hedge {
+            factor: 3.0,
+            min_wait: Duration::from_secs(1),
+        }),
+    ] {
+        let h = Harness::start(dir).await?;
+        h.emu.set_faults(faults.clone());
+        let s = upload::sdk_upload(
+            &h,
+            input,
+            "straggling.bin",
+            PART_SIZE,
+            CONCURRENCY,
+            HashOrder::Pipelined,
+            hedge,
+        )
+        .await?;
+        let slowed = h.emu.fault_stats().slowed;
+        h.finish();
+        println!(
+            "  hedging {}: {} ({slowed} requests slowed by 3 s)",
+            if hedge.is_some() { "on " } else { "off" },
+            speed(o.size, s.elapsed)
+        );
+        times.push(s.elapsed);
+    }
+    report.rows.push(Row {
+        id: "P6",
+        what: "upload, 5 % of PUTs straggle 3 s: hedging on vs off".into(),
+        sdk: format!("on {}", speed(o.size, times[1])),
+        baseline: format!("off {}", speed(o.size, times[0])),
+        ratio: Some(secs(times[0]) / secs(times[1])),
+        target: "> 1 helps".into(),
+        pass: None,
+    });
+    Ok(())
+}
+
 async fn p5(
     o: &Options,
     dir: &Path,
@@ -660,6 +717,7 @@ async fn p5(
         PART_SIZE,
         CONCURRENCY,
         HashOrder::Pipelined,
+        None,
     )
     .await?;
     let errors = h.emu.fault_stats().errors - before.errors;

@@ -79,6 +79,7 @@ pub fn child_main(args: &[String]) -> Result<(), BoxError> {
             crate::PART_SIZE,
             crate::CONCURRENCY,
             order,
+            None,
         )
         .await;
         let secs = start.elapsed().as_secs_f64();

@@ -12,8 +12,8 @@ use koodrive_core::transfer::fs::FileSource;
 use koodrive_core::transfer::hashing::{MidstateHasher, hex_digest};
 use koodrive_core::transfer::plan::PartPlan;
 use koodrive_core::transfer::upload::{
-    CompleteUpload, CreateFileMetadata, HashOrder, MultiPartInfo, NameConflict, UploadOptions,
-    UploadOutcome, UploadResult,
+    CompleteUpload, CreateFileMetadata, HashOrder, Hedge, MultiPartInfo, NameConflict,
+    UploadOptions, UploadOutcome, UploadResult,
 };
 
 use crate::BoxError;
@@ -35,12 +35,14 @@ pub async fn sdk_upload(
     part_size: u64,
     concurrency: usize,
     order: HashOrder,
+    hedge: Option<Hedge>,
 ) -> Result<SdkUpload, BoxError> {
     let source = FileSource::open(path)?;
     let options = UploadOptions {
         part_size: Some(part_size),
         concurrency,
         hash_order: order,
+        hedge,
         name_conflict: NameConflict::AutoRename,
         ..UploadOptions::new(&h.container, None, name)
     };
