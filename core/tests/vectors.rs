@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use koodrive_core::favorites::BatchFavorite;
 use koodrive_core::files::{
     CreateDirectory, EmptyRecycleBin, GetFile, GetFullPath, RenameFile, SearchFiles, StatsDir,
 };
@@ -168,6 +169,7 @@ fn operation_vectors() {
         replay("files/stats_dir.json", input::<StatsDir>),
         replay("files/list_personal_files.json", input::<ListPersonalFiles>),
         replay("files/list_team_files.json", input::<ListTeamFiles>),
+        replay("files/batch_favorite.json", input::<BatchFavorite>),
         replay("spaces/get_space.json", input::<GetSpace>),
         replay("spaces/get_spaces_v2.json", input::<GetSpacesV2>),
     ];
