@@ -785,7 +785,10 @@ async fn run_download(
                             false,
                         );
                     }
-                    Ok(FetchOutcome::UrlExpired) => machine.url_expired(range),
+                    Ok(FetchOutcome::UrlExpired) => {
+                        retries.after_refusal(range.index).map_err(fail)?;
+                        machine.url_expired(range);
+                    }
                     Err(err) => {
                         let Some(wait) = retries.after_failure(range.index, &err) else {
                             return Err(fail(err));

@@ -170,6 +170,7 @@ pub(crate) struct Retries {
     policy: RetryPolicy,
     budget: f64,
     attempts: HashMap<u32, u32>,
+    refusals: HashMap<u32, u32>,
     rng: Rng,
 }
 
@@ -180,6 +181,7 @@ impl Retries {
             budget: policy.budget,
             policy,
             attempts: HashMap::new(),
+            refusals: HashMap::new(),
             rng: Rng::from_entropy(client.clock()),
         }
     }
@@ -195,6 +197,23 @@ impl Retries {
         let wait = retry::backoff(&self.policy, *tries, err.retry_after(), &mut self.rng);
         *tries += 1;
         Some(wait)
+    }
+
+    /// Counts a presigned URL refused (403) for piece `key`; `Err` once that has
+    /// happened as often as the policy allows attempts, since a URL refused again
+    /// right after renewal will not start working.
+    pub(crate) fn after_refusal(&mut self, key: u32) -> Result<(), Error> {
+        let refused = self.refusals.entry(key).or_insert(0);
+        *refused += 1;
+        if *refused >= self.policy.max_attempts {
+            return Err(Error::new(
+                crate::error::ErrorKind::Unauthorized,
+                format!(
+                    "the storage refused the presigned URL {refused} times, even after renewal"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// A success earns back part of a retry token.

@@ -1350,6 +1350,9 @@ impl UploadTask<'_> {
                             continue;
                         }
                     };
+                    if outcome == SendOutcome::UrlExpired {
+                        retries.after_refusal(part.number).map_err(fail)?;
+                    }
                     if outcome == SendOutcome::Acked {
                         retries.after_success();
                         durations.push(now.saturating_sub(sent_at));
