@@ -53,6 +53,27 @@ CREATE TABLE IF NOT EXISTS uploads (
     plan TEXT NOT NULL,
     created_ms INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS favorites (
+    user_id TEXT NOT NULL,
+    file_id TEXT NOT NULL,
+    container_id TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    PRIMARY KEY (user_id, file_id)
+);
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    user_id TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    message_type TEXT NOT NULL,
+    context TEXT NOT NULL,
+    state INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_by_user ON messages(user_id);
+CREATE TABLE IF NOT EXISTS message_inboxes (
+    user_id TEXT PRIMARY KEY
+);
 ";
 
 /// A space (container).

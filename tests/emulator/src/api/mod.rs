@@ -1,8 +1,10 @@
 //! Routing of API and control requests to their handlers.
 
 pub(crate) mod control;
+pub(crate) mod favorites;
 pub(crate) mod files;
 pub(crate) mod listing;
+pub(crate) mod messages;
 pub(crate) mod session;
 pub(crate) mod spaces;
 pub(crate) mod upload;
@@ -89,6 +91,29 @@ pub(crate) fn dispatch(app: &App, req: &ApiRequest) -> ApiResult<Value> {
         }
         (["koodrive", "ose", "v1", "files", group_id, t], &Method::POST) if is_list_type(t) => {
             listing::list_team_files(&ctx, group_id, t)
+        }
+
+        (["koodrive", "ose", "v1", "star", "files"], &Method::GET) => {
+            favorites::list_favorites(&ctx)
+        }
+        (["koodrive", "ose", "v1", "star", "batch"], &Method::POST) => {
+            favorites::batch_favorite(&ctx)
+        }
+
+        (["koodrive", "ose", "v1", "message", "unreadCount"], &Method::GET) => {
+            messages::unread_count(&ctx)
+        }
+        (["koodrive", "ose", "v1", "message", "list"], &Method::GET) => {
+            messages::list_messages(&ctx)
+        }
+        (["koodrive", "ose", "v1", "message", "batchRead"], &Method::POST) => {
+            messages::batch_read(&ctx)
+        }
+        (["koodrive", "ose", "v1", "message", "batchDelete"], &Method::DELETE) => {
+            messages::batch_delete(&ctx)
+        }
+        (["koodrive", "ose", "v1", "message", "specific"], &Method::POST) => {
+            messages::update_all(&ctx)
         }
 
         (["koodrive", "ose", "v1", "space", owner_id], &Method::GET) => {
