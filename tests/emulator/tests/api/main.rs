@@ -3,6 +3,7 @@
 mod common;
 mod control;
 mod faults;
+mod favorites_messages;
 mod files;
 mod listing;
 mod session;
