@@ -160,7 +160,7 @@ async fn truncated_downloads_and_the_control_endpoints() {
         stats,
         (
             StatusCode::OK,
-            json!({"errors": 0, "resets": 0, "truncations": 2, "apiErrors": 0})
+            json!({"errors": 0, "resets": 0, "truncations": 2, "apiErrors": 0, "slowed": 0})
         )
     );
     let current = send(client.get(format!("{base}/_emulator/faults"))).await.1;
