@@ -3,8 +3,9 @@
 //! so that every decision can be observed. End-to-end tests over real HTTP live in
 //! the emulator crate.
 
+mod common;
+
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,6 +18,8 @@ use koodrive_core::{
     Client, Clock, Config, Endpoint, ErrorCode, ErrorKind, HttpRequest, HttpResponse, RetryPolicy,
     Secret, SessionToken, Transport, TransportError, TransportErrorKind, auth,
 };
+
+use common::ManualClock;
 
 type Reply = Result<HttpResponse, TransportError>;
 
@@ -64,42 +67,6 @@ impl Transport for Script {
             Some(reply) => Box::pin(async move { reply }),
             None => Box::pin(futures::future::pending()),
         }
-    }
-}
-
-/// A clock that only moves when told, or when the client sleeps.
-#[derive(Clone)]
-struct ManualClock {
-    now: Arc<AtomicU64>,
-    sleeps: Arc<Mutex<Vec<Duration>>>,
-}
-
-impl ManualClock {
-    fn new() -> Self {
-        Self {
-            now: Arc::new(AtomicU64::new(1_764_000_000_000)),
-            sleeps: Arc::default(),
-        }
-    }
-
-    fn advance(&self, by: Duration) {
-        self.now.fetch_add(by.as_millis() as u64, Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now_millis(&self) -> u64 {
-        self.now.load(Ordering::SeqCst)
-    }
-
-    /// Time passes when the sleep is awaited, not when it is created: a timeout
-    /// timer that loses its race never moves the clock.
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        let (now, sleeps) = (self.now.clone(), self.sleeps.clone());
-        Box::pin(async move {
-            sleeps.lock().unwrap().push(duration);
-            now.fetch_add(duration.as_millis() as u64, Ordering::SeqCst);
-        })
     }
 }
 

@@ -4,6 +4,8 @@
 //! pause and resume, wrong content, unverified downloads, foreign checkpoints, and
 //! the window that bounds the ranges held in memory.
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,6 +25,8 @@ use koodrive_core::{
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use common::ManualClock;
+
 const KIB: usize = 1024;
 const RANGE: u64 = 64 * KIB as u64;
 const BASE: &str = "http://127.0.0.1:8080";
@@ -32,46 +36,6 @@ const OBS: &str = "https://obs.example/dl/";
 const URL_LIFETIME_MS: u64 = 3_600_000;
 /// Ranges fetched ahead of the hashed prefix with concurrency 2.
 const WINDOW: u64 = 4;
-
-/// A clock that only moves when told, or when a sleep is awaited.
-#[derive(Clone)]
-struct ManualClock {
-    now: Arc<AtomicU64>,
-    sleeps: Arc<Mutex<Vec<Duration>>>,
-}
-
-impl ManualClock {
-    fn new() -> Self {
-        Self {
-            now: Arc::new(AtomicU64::new(1_764_000_000_000)),
-            sleeps: Arc::default(),
-        }
-    }
-
-    fn advance(&self, by: Duration) {
-        self.now.fetch_add(by.as_millis() as u64, Ordering::SeqCst);
-    }
-
-    fn sleeps(&self) -> Vec<Duration> {
-        self.sleeps.lock().unwrap().clone()
-    }
-}
-
-impl Clock for ManualClock {
-    fn now_millis(&self) -> u64 {
-        self.now.load(Ordering::SeqCst)
-    }
-
-    /// Time passes when the sleep is awaited: a timeout that loses its race to a
-    /// response never moves the clock.
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        let (now, sleeps) = (self.now.clone(), self.sleeps.clone());
-        Box::pin(async move {
-            sleeps.lock().unwrap().push(duration);
-            now.fetch_add(duration.as_millis() as u64, Ordering::SeqCst);
-        })
-    }
-}
 
 /// A request the fake drive saw.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,8 +4,10 @@
 //! upload, and checkpoints that must be refused. The same flows over real HTTP live in
 //! `transfer.rs`, against the emulator.
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,6 +26,8 @@ use serde_json::{Value, json};
 use sha2::digest::generic_array::GenericArray;
 use sha2::{Digest, Sha256, compress256};
 
+use common::ManualClock;
+
 const MIB: usize = 1024 * 1024;
 const PART: u64 = 5 * MIB as u64;
 const BASE: &str = "http://127.0.0.1:8080";
@@ -38,46 +42,6 @@ const PUT_LATENCY_MS: u64 = 250;
 const IV: [u32; 8] = [
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ];
-
-/// A clock that only moves when told, or when a sleep is awaited.
-#[derive(Clone)]
-struct ManualClock {
-    now: Arc<AtomicU64>,
-    sleeps: Arc<Mutex<Vec<Duration>>>,
-}
-
-impl ManualClock {
-    fn new() -> Self {
-        Self {
-            now: Arc::new(AtomicU64::new(1_764_000_000_000)),
-            sleeps: Arc::default(),
-        }
-    }
-
-    fn advance(&self, by: Duration) {
-        self.now.fetch_add(by.as_millis() as u64, Ordering::SeqCst);
-    }
-
-    fn sleeps(&self) -> Vec<Duration> {
-        self.sleeps.lock().unwrap().clone()
-    }
-}
-
-impl Clock for ManualClock {
-    fn now_millis(&self) -> u64 {
-        self.now.load(Ordering::SeqCst)
-    }
-
-    /// Time passes when the sleep is awaited: a timeout that loses its race to a
-    /// response never moves the clock.
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        let (now, sleeps) = (self.now.clone(), self.sleeps.clone());
-        Box::pin(async move {
-            sleeps.lock().unwrap().push(duration);
-            now.fetch_add(duration.as_millis() as u64, Ordering::SeqCst);
-        })
-    }
-}
 
 /// A request the fake drive saw.
 #[derive(Debug, Clone, PartialEq)]
