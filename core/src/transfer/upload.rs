@@ -399,6 +399,9 @@ pub struct UploadCheckpoint {
     pub container_id: String,
     /// The file's name on the server.
     pub file_name: String,
+    /// The folder the file goes into; the root when `None`.
+    #[serde(default)]
+    pub parent_folder: Option<String>,
     /// The hashing order the upload started with.
     pub hash_order: HashOrder,
     /// The part plan.
@@ -639,6 +642,8 @@ impl UploadMachine {
         machine.file_id = Some(checkpoint.file_id.clone());
         machine.upload_id = Some(checkpoint.upload_id.clone());
         machine.file_name = checkpoint.file_name.clone();
+        // The file already exists where the upload began, whatever the options say.
+        machine.create.parent_folder = checkpoint.parent_folder.clone();
         machine.sha256 = checkpoint.sha256.clone();
         machine.hasher = MidstateHasher::resume(checkpoint.hash);
         let hashed = checkpoint.hash.bytes;
@@ -1036,6 +1041,7 @@ impl UploadMachine {
             upload_id,
             container_id: self.create.container_id.clone(),
             file_name: self.file_name.clone(),
+            parent_folder: self.create.parent_folder.clone(),
             hash_order: self.order,
             plan: self.plan,
             acked_parts: self

@@ -154,10 +154,14 @@ pub async fn upload(
     }));
     let interrupt = Interrupt::watch(&control, &bar);
 
+    // A checkpoint made for another space or folder belongs to an upload that the
+    // server placed there; going on with it would not put the file where asked.
     let stored: Option<UploadCheckpoint> = std::fs::read(&checkpoint_path)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
-        .filter(|cp: &UploadCheckpoint| cp.container_id == container);
+        .filter(|cp: &UploadCheckpoint| {
+            cp.container_id == container && cp.parent_folder == options.parent_folder
+        });
     let result = match stored {
         Some(checkpoint) => {
             bar.suspend(|| eprintln!("resuming the upload from {}", checkpoint_path.display()));
