@@ -25,7 +25,7 @@ use koodrive_core::{
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use common::ManualClock;
+use common::{ManualClock, assert_monotonic, content, hex};
 
 const KIB: usize = 1024;
 const RANGE: u64 = 64 * KIB as u64;
@@ -313,23 +313,6 @@ fn parse_range(value: &str) -> Option<(u64, u64)> {
     (a <= b).then_some((a, b))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Deterministic bytes that do not repeat per range.
-fn content(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
 /// A client over a fresh fake drive holding file `F1`. App credentials: they do not
 /// lapse while the clock jumps an hour ahead, as a session would.
 fn setup(len: usize) -> (Client, FakeDrive, ManualClock, Vec<u8>) {
@@ -386,15 +369,6 @@ fn paused(result: DownloadResult) -> DownloadCheckpoint {
         DownloadResult::Paused(cp) => cp,
         DownloadResult::Completed(outcome) => panic!("finished before the pause: {outcome:?}"),
     }
-}
-
-fn assert_monotonic(reports: &[Progress], total: u64) {
-    assert!(
-        reports.windows(2).all(|w| w[0].done <= w[1].done),
-        "progress went backwards: {reports:?}"
-    );
-    assert!(reports.iter().all(|p| p.total == total && p.done <= total));
-    assert_eq!(reports.last().map(|p| p.done), Some(total), "{reports:?}");
 }
 
 /// Checks a finished download: the bytes, the verified digest, no violation.

@@ -2,6 +2,8 @@
 //! The transfer engine against the emulator over real HTTP: parallel multipart
 //! upload, rapid upload, pause and resume, cancel, a changed source.
 
+mod common;
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,24 +19,9 @@ use koodrive_core::{Client, Config, Endpoint, ErrorKind, RetryPolicy, Validation
 use koodrive_emulator::{Emulator, FaultConfig, seed};
 use sha2::{Digest, Sha256};
 
+use common::{content, hex};
+
 const MIB: usize = 1024 * 1024;
-
-/// Deterministic bytes that do not compress or repeat per part.
-fn content(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 async fn alice(emu: &Emulator) -> (Client, String) {
     let client = Client::builder(Endpoint::Custom(emu.base_url()))

@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use sha2::digest::generic_array::GenericArray;
 use sha2::{Digest, Sha256, compress256};
 
-use common::ManualClock;
+use common::{ManualClock, assert_monotonic, content, hex};
 
 const MIB: usize = 1024 * 1024;
 const PART: u64 = 5 * MIB as u64;
@@ -418,23 +418,6 @@ fn midstate(prefix: &[u8]) -> [u32; 8] {
     state
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Deterministic bytes that do not repeat per part.
-fn content(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
 /// A source whose content can be told apart by a fingerprint.
 struct Fingerprinted {
     data: Vec<u8>,
@@ -515,15 +498,6 @@ fn paused(result: UploadResult) -> UploadCheckpoint {
         UploadResult::Paused(cp) => cp,
         UploadResult::Completed(outcome) => panic!("finished before the pause: {outcome:?}"),
     }
-}
-
-fn assert_monotonic(reports: &[Progress], total: u64) {
-    assert!(
-        reports.windows(2).all(|w| w[0].done <= w[1].done),
-        "progress went backwards: {reports:?}"
-    );
-    assert!(reports.iter().all(|p| p.total == total && p.done <= total));
-    assert_eq!(reports.last().map(|p| p.done), Some(total), "{reports:?}");
 }
 
 /// Uploads 3 or 4 parts in `order` and checks what the drive saw.

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use koodrive_core::Clock;
 use koodrive_core::platform::BoxFuture;
+use koodrive_core::transfer::Progress;
 
 /// A clock that only moves when told, or when a sleep is awaited.
 #[derive(Clone)]
@@ -48,4 +49,32 @@ impl Clock for ManualClock {
             now.fetch_add(duration.as_millis() as u64, Ordering::SeqCst);
         })
     }
+}
+
+/// Deterministic bytes (xorshift) that do not compress or repeat per part.
+pub fn content(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Progress never went backwards, stayed within `total` and ended at it.
+pub fn assert_monotonic(reports: &[Progress], total: u64) {
+    assert!(
+        reports.windows(2).all(|w| w[0].done <= w[1].done),
+        "progress went backwards: {reports:?}"
+    );
+    assert!(reports.iter().all(|p| p.total == total && p.done <= total));
+    assert_eq!(reports.last().map(|p| p.done), Some(total), "{reports:?}");
 }

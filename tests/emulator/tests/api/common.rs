@@ -132,3 +132,9 @@ pub fn builder() -> reqwest::ClientBuilder {
 pub fn http() -> reqwest::Client {
     builder().build().expect("a reqwest client")
 }
+
+/// The body of a plain `GET` of `url`, which must succeed.
+pub async fn fetch(url: &str) -> Vec<u8> {
+    let response = http().get(url).send().await.expect("the GET is answered");
+    response.bytes().await.expect("the body arrives").to_vec()
+}

@@ -248,15 +248,8 @@ async fn api_errors_and_latency() {
     let (fresh, _) = login(&emu, seed::BOB_CODE).await;
     assert!(!fresh.is_empty());
     let started = Instant::now();
-    let body = crate::common::http()
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    assert_eq!(body.as_ref(), b"slow");
+    let body = crate::common::fetch(&url).await;
+    assert_eq!(body.as_slice(), b"slow");
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert_eq!(emu.fault_stats().api_errors, 1);
 }

@@ -248,18 +248,7 @@ async fn small_and_empty_files() {
     let c = emu.personal_container_id(seed::ALICE_USER_ID);
     let id = upload(&emu, &token, &c, "note.txt", b"hello").await;
     let url = download_url(&emu, &token, &c, &id).await;
-    assert_eq!(
-        crate::common::http()
-            .get(&url)
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap()
-            .as_ref(),
-        b"hello"
-    );
+    assert_eq!(crate::common::fetch(&url).await.as_slice(), b"hello");
 
     let empty = upload(&emu, &token, &c, "empty.txt", b"").await;
     let url = download_url(&emu, &token, &c, &empty).await;
@@ -311,15 +300,7 @@ async fn identical_content_is_an_instant_upload() {
     assert_ok(post(&emu, &bob, "/files/complete", json!({"fileId": id})).await);
     let url = download_url(&emu, &bob, &bob_space, id).await;
     assert_eq!(
-        crate::common::http()
-            .get(&url)
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap()
-            .as_ref(),
+        crate::common::fetch(&url).await.as_slice(),
         content.as_slice()
     );
 }
@@ -846,15 +827,7 @@ async fn pipelined_upload_learns_hash_ctx_part_by_part() {
     assert_eq!(second["rapidUpload"], true);
     let url = download_url(&emu, &token, &c, second["fileId"].as_str().unwrap()).await;
     assert_eq!(
-        crate::common::http()
-            .get(&url)
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap()
-            .as_ref(),
+        crate::common::fetch(&url).await.as_slice(),
         content.as_slice()
     );
 }
