@@ -443,18 +443,16 @@ impl DownloadMachine {
                 };
             }
         }
-        if self.ranges.iter().all(|r| *r == RangeState::Done) {
+        // Ranges are done exactly up to the prefix, so it says how far the download is
+        // without a walk over every range.
+        if self.size == Some(self.prefix()) {
             return match self.finish() {
                 Some(outcome) => DownloadAction::Finished(outcome),
                 None => DownloadAction::Wait,
             };
         }
         // Stay within a window past the hashing position so memory stays bounded.
-        let first_open = self
-            .ranges
-            .iter()
-            .position(|r| *r != RangeState::Done)
-            .unwrap_or(0);
+        let first_open = (self.prefix() / self.range_size) as usize;
         if free_slots > 0 {
             let limit = (first_open + self.window).min(self.ranges.len());
             if let Some(i) = (first_open..limit).find(|i| self.ranges[*i] == RangeState::Pending) {

@@ -508,6 +508,9 @@ pub struct UploadMachine {
     source_len: u64,
     source_fingerprint: Option<String>,
     outcome: Option<UploadOutcome>,
+    /// Parts acknowledged, and their bytes: kept as counts, since every event asks.
+    acked_parts: u32,
+    acked_bytes: u64,
 }
 
 impl UploadMachine {
@@ -571,6 +574,8 @@ impl UploadMachine {
             source_len,
             source_fingerprint,
             outcome: None,
+            acked_parts: 0,
+            acked_bytes: 0,
         };
         machine.parts[0].ctx = machine.hasher.midstate();
         Ok(machine)
@@ -662,6 +667,8 @@ impl UploadMachine {
             }
             if checkpoint.acked_parts.contains(&slot.spec.number) {
                 slot.state = PartState::Acked;
+                machine.acked_parts += 1;
+                machine.acked_bytes += slot.spec.size;
             }
         }
         let last_offset = plan.part(plan.count()).offset;
@@ -684,11 +691,7 @@ impl UploadMachine {
 
     /// Bytes the server has acknowledged.
     pub fn acked_bytes(&self) -> u64 {
-        self.parts
-            .iter()
-            .filter(|p| p.state == PartState::Acked)
-            .map(|p| p.spec.size)
-            .sum()
+        self.acked_bytes
     }
 
     /// Bytes hashed so far.
@@ -732,11 +735,10 @@ impl UploadMachine {
     }
 
     fn next_part_to_hash(&self) -> Option<PartSpec> {
+        // Hashing stops only at part boundaries.
         let at = self.hasher.length();
-        self.parts
-            .iter()
-            .find(|p| p.spec.offset == at && p.spec.size > 0)
-            .map(|p| p.spec)
+        let part = self.parts.get((at / self.plan.part_size) as usize)?;
+        (part.spec.offset == at && part.spec.size > 0).then_some(part.spec)
     }
 
     fn next_while_creating(&mut self) -> Action {
@@ -769,9 +771,7 @@ impl UploadMachine {
     }
 
     fn next_while_sending(&mut self, now_ms: u64, free_send_slots: usize) -> Action {
-        if self.parts.iter().all(|p| p.state == PartState::Acked)
-            && self.hasher.length() == self.plan.total
-        {
+        if self.acked_parts == self.plan.count() && self.hasher.length() == self.plan.total {
             self.phase = Phase::Completing;
             return self.next_while_completing();
         }
@@ -963,6 +963,10 @@ impl UploadMachine {
             // A hedged copy of a part that already went through.
             return;
         }
+        if outcome == SendOutcome::Acked {
+            self.acked_parts += 1;
+            self.acked_bytes += slot.spec.size;
+        }
         slot.state = match outcome {
             SendOutcome::Acked => PartState::Acked,
             SendOutcome::Retry => PartState::Pending,
@@ -1076,8 +1080,9 @@ pub enum SendOutcome {
     UrlExpired,
 }
 
-/// An upload running over a client: await [`UploadTask::run`].
-pub struct UploadTask<'a> {
+/// What the upload driver works on; [`Client::upload`] and
+/// [`Client::resume_upload`] build it.
+struct UploadTask<'a> {
     client: &'a Client,
     source: &'a dyn Source,
     options: UploadOptions,
@@ -1135,7 +1140,7 @@ enum Event {
 
 impl UploadTask<'_> {
     /// Drives the machine until it finishes, fails, pauses or is cancelled.
-    pub async fn run(self) -> Result<UploadResult> {
+    async fn run(self) -> Result<UploadResult> {
         let UploadTask {
             client,
             source,
@@ -1163,7 +1168,6 @@ impl UploadTask<'_> {
         let mut copies: HashMap<u32, u32> = HashMap::new();
         let mut started: HashMap<u32, u64> = HashMap::new();
         let mut durations: Vec<u64> = Vec::new();
-        let mut hedged = 0u32;
         reporter.report(
             client,
             machine.acked_bytes(),
@@ -1313,7 +1317,6 @@ impl UploadTask<'_> {
                         && let Some(url) = machine.sending_url(number)
                     {
                         tracing::debug!(part = number, "hedging a slow part");
-                        hedged += 1;
                         sending += 1;
                         *copies.entry(number).or_insert(0) += 1;
                         in_flight.push(send_part(
@@ -1363,9 +1366,6 @@ impl UploadTask<'_> {
                         retries.after_success();
                         durations.push(now.saturating_sub(sent_at));
                         started.remove(&part.number);
-                        if hedged > 0 {
-                            tracing::trace!(hedged, "parts hedged so far");
-                        }
                     }
                     machine.sent(part.number, outcome);
                     reporter.report(
